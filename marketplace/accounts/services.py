@@ -1,0 +1,121 @@
+from django.contrib.auth.models import Group, Permission
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from marketplace.core import audit
+from marketplace.core.exceptions import NotFound, ValidationFailed
+from marketplace.core.masking import mask_phone
+from marketplace.core.permissions import forget_assignments, require, scope_object
+from marketplace.core.roles import ROLE_SCOPE, STAFF_ROLES, Role
+
+from .models import RoleAssignment, User
+
+STAFF_GROUP = "平台工作人员"
+
+
+def staff_group() -> Group:
+    group, created = Group.objects.get_or_create(name=STAFF_GROUP)
+    if created:
+        group.permissions.add(
+            Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
+        )
+    return group
+
+
+def _sync_staff_access(user: User) -> None:
+    """Staff roles open the Wagtail admin; losing the last one closes it."""
+    has_staff_role = RoleAssignment.objects.active().filter(user=user, role__in=STAFF_ROLES).exists()
+    group = staff_group()
+    if has_staff_role:
+        user.groups.add(group)
+    else:
+        user.groups.remove(group)
+
+
+@transaction.atomic
+def role_assign(*, actor, user: User, role: str, scope) -> RoleAssignment:
+    """Grant ``role`` over ``scope`` (a district, street, community, grid, project or
+    organisation instance: the first entry of its scope chain names it)."""
+    if role not in Role.values:
+        raise ValidationFailed(_("角色无效。"), field="role")
+    kind, scope_id = scope.scope_chain()[0]
+    if ROLE_SCOPE[Role(role)] != kind:
+        raise ValidationFailed(
+            _("「%(role)s」只能授予在「%(kind)s」范围内。")
+            % {"role": Role(role).label, "kind": ROLE_SCOPE[Role(role)].label},
+            field="scope",
+        )
+    require(actor, f"accounts.role.assign.{role}", scope)
+    try:
+        with transaction.atomic():
+            assignment = RoleAssignment.objects.create(
+                user=user,
+                role=role,
+                scope_kind=kind,
+                scope_id=scope_id,
+                scope_label=str(scope)[:150],
+                granted_by=actor,
+            )
+    except IntegrityError as exc:
+        raise ValidationFailed(_("该用户已拥有此角色。"), code="duplicate") from exc
+    _sync_staff_access(user)
+    forget_assignments(user)
+    audit.record(
+        actor=actor,
+        action="accounts.role.assign",
+        obj=assignment,
+        changes={"user": user.pk, "role": role, "scope": f"{kind}:{scope_id}"},
+    )
+    return assignment
+
+
+@transaction.atomic
+def role_revoke(*, actor, assignment: RoleAssignment, reason: str = "") -> RoleAssignment:
+    assignment = (
+        RoleAssignment.objects.select_for_update().filter(pk=assignment.pk, revoked_at__isnull=True).first()
+    )
+    if assignment is None:
+        raise NotFound(_("该角色授权不存在或已撤销。"))
+    # Revoking needs the same right as granting, over the same scope.
+    scope = scope_object(assignment.scope_kind, assignment.scope_id)
+    if scope is None:
+        raise NotFound(_("授权范围不存在。"))
+    require(actor, f"accounts.role.assign.{assignment.role}", scope)
+    assignment.revoked_at = timezone.now()
+    assignment.save(update_fields=["revoked_at"])
+    _sync_staff_access(assignment.user)
+    forget_assignments(assignment.user)
+    audit.record(actor=actor, action="accounts.role.revoke", obj=assignment, reason=reason)
+    return assignment
+
+
+@transaction.atomic
+def user_set_phone(*, user: User, phone: str, verified: bool, actor=None) -> User:
+    """Store a phone (already normalised to E.164 by the form) and its verified flag."""
+    before = mask_phone(user.phone)
+    if User.objects.filter(phone=phone).exclude(pk=user.pk).exists():
+        raise ValidationFailed(_("该手机号已被其他账户使用。"), code="duplicate_phone", field="phone")
+    user.phone = phone
+    user.phone_verified = verified
+    if user.pk:
+        user.save(update_fields=["phone", "phone_verified"])
+        audit.record(
+            actor=actor or user,
+            action="accounts.user.phone_set",
+            obj=user,
+            changes={"phone": [before, mask_phone(phone)], "verified": verified},
+        )
+    return user
+
+
+@transaction.atomic
+def user_mark_phone_verified(*, user: User, phone: str) -> User:
+    if user.phone != phone:
+        raise ValidationFailed(_("手机号不匹配。"), field="phone")
+    user.phone_verified = True
+    user.save(update_fields=["phone_verified"])
+    audit.record(
+        actor=user, action="accounts.user.phone_verified", obj=user, changes={"phone": mask_phone(phone)}
+    )
+    return user
