@@ -10,3 +10,9 @@ STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# A small app with a model on the lifecycle engine, used only by the engine's own tests.
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.testapp"]
+# Field encryption keys fixed for tests (rotation is tested by changing them).
+FIELD_ENCRYPTION_KEYS = ["kDvsYkt5kP5FOMLh5lZ8tZ_3tv7H0sSP5Jl3Q3GdmO0="]
+PII_HASH_KEY = "test-pii-hash-key"

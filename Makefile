@@ -1,0 +1,60 @@
+# 太和区基层治理服务平台 — common tasks. `make help` lists them.
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.DEFAULT_GOAL := help
+.PHONY: help venv install install-dev migrate seed run worker test test-postgres lint format check
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-14s %s\n", $$1, $$2}'
+
+$(PY):
+	@PYBIN=$$(bin/find-python) || exit 1; \
+	echo "Creating $(VENV) with $$PYBIN"; \
+	$$PYBIN -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+venv: $(PY) ## Create the virtual environment (Python >= 3.12)
+
+$(VENV)/.installed: requirements.txt | $(PY)
+	$(PIP) install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(PY)
+	$(PIP) install --quiet -r requirements-dev.txt
+	@touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed ## Install runtime dependencies
+
+install-dev: $(VENV)/.installed-dev ## Install runtime, test and lint dependencies
+
+migrate: install ## Apply database migrations
+	$(PY) manage.py migrate --noinput
+
+seed: migrate ## Load the demo data (idempotent)
+	$(PY) manage.py seed_demo
+
+run: seed ## Install, migrate, seed and serve at http://127.0.0.1:8000 with a task worker
+	@echo "Starting the task worker and the server at http://$(HOST):$(PORT)/ (Ctrl-C stops both)"
+	@trap 'kill 0' INT TERM EXIT; \
+	$(PY) manage.py db_worker --queue-name '*' & \
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+worker: install ## Run the database task worker
+	$(PY) manage.py db_worker --queue-name '*'
+
+test: install-dev ## Run the whole test suite (SQLite unless DATABASE_URL is set)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install-dev ## ruff check, ruff format --check, Django checks, migrations up to date
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+
+format: install-dev ## Format and fix what ruff can
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .

@@ -1,0 +1,92 @@
+from dataclasses import dataclass
+
+import pytest
+from django.conf import settings
+
+from marketplace.core.roles import Role
+from marketplace.core.sms import LocmemSMSBackend
+from tests.factories import CommunityFactory, DistrictFactory, GridFactory, StreetFactory, UserFactory, grant
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``postgres`` need real concurrent connections: run them only there."""
+    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL); CI runs the suite there too")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _clean_outboxes():
+    LocmemSMSBackend.outbox.clear()
+    yield
+    LocmemSMSBackend.outbox.clear()
+
+
+@pytest.fixture(autouse=True)
+def _reset_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@dataclass
+class World:
+    """Two streets (A and B), each with two communities of two grids, and a user per role."""
+
+    district: object
+    street_a: object
+    street_b: object
+    community_a: object
+    community_a2: object
+    community_b: object
+    grid_a: object
+    grid_b: object
+    district_admin: object
+    official_a: object
+    official_b: object
+    worker_a: object
+    worker_b: object
+    grid_worker_a: object
+    resident: object
+
+
+@pytest.fixture
+def world(db) -> World:
+    district = DistrictFactory()
+    street_a = StreetFactory(district=district, name="甲街道", code="street-a")
+    street_b = StreetFactory(district=district, name="乙街道", code="street-b")
+    community_a = CommunityFactory(street=street_a, name="甲一社区")
+    community_a2 = CommunityFactory(street=street_a, name="甲二社区")
+    community_b = CommunityFactory(street=street_b, name="乙一社区")
+    grid_a = GridFactory(community=community_a, name="甲一社区第1网格")
+    GridFactory(community=community_a2)
+    grid_b = GridFactory(community=community_b, name="乙一社区第1网格")
+    users = {}
+    for name, role, scope in [
+        ("district_admin", Role.DISTRICT_ADMIN, district),
+        ("official_a", Role.STREET_OFFICIAL, street_a),
+        ("official_b", Role.STREET_OFFICIAL, street_b),
+        ("worker_a", Role.COMMUNITY_WORKER, community_a),
+        ("worker_b", Role.COMMUNITY_WORKER, community_b),
+        ("grid_worker_a", Role.GRID_WORKER, grid_a),
+    ]:
+        user = UserFactory(display_name=name)
+        grant(user, role, scope)
+        users[name] = user
+    return World(
+        district=district,
+        street_a=street_a,
+        street_b=street_b,
+        community_a=community_a,
+        community_a2=community_a2,
+        community_b=community_b,
+        grid_a=grid_a,
+        grid_b=grid_b,
+        resident=UserFactory(display_name="居民"),
+        **users,
+    )
