@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 # --- Resident ID number (居民身份证号码, GB 11643-1999) ----------------------------------------
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CHARS = "10X98765432"
-_ID_RE = re.compile(r"^\d{17}[\dX]$")
+_ID_RE = re.compile(r"^[0-9]{17}[0-9X]$")
 
 
 def resident_id_check_char(first17: str) -> str:
@@ -80,7 +80,7 @@ def validate_uscc(value: str) -> None:
 
 # --- Mobile phone numbers ---------------------------------------------------------------
 # Mainland mobile numbers: 11 digits starting 13-19 (the numbering plan's mobile blocks).
-_CN_MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+_CN_MOBILE_RE = re.compile(r"^1[3-9][0-9]{9}$")
 
 
 def normalize_cn_mobile(value: str) -> str:
