@@ -133,10 +133,9 @@ def test_effects_do_not_run_when_the_transaction_rolls_back(
 ):
     transitions.effects_seen.clear()
     ticket = ticket_in(TicketStatus.SUBMITTED)
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
-        with transaction.atomic():
-            TICKET.perform(ticket, "approve", actor=world.official_a)
-            raise RuntimeError("later step failed")
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+        TICKET.perform(ticket, "approve", actor=world.official_a)
+        raise RuntimeError("later step failed")
     ticket.refresh_from_db()
     assert ticket.status == TicketStatus.SUBMITTED
     assert transitions.effects_seen == []
