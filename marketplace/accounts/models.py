@@ -4,6 +4,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.core.fields import EncryptedTextField
 from marketplace.core.masking import mask_phone
 from marketplace.core.roles import Role, ScopeKind
 
@@ -82,3 +83,41 @@ class RoleAssignment(models.Model):
 
     def scope_chain(self):
         return [("user", self.user_id), (self.scope_kind, self.scope_id)]
+
+
+class RealNameIdentity(models.Model):
+    """A person's real name and resident ID number (实名信息), one per user and one per ID number.
+
+    The number is encrypted at rest; ``id_number_hash`` (a keyed HMAC) keeps it unique and lets
+    it be found without decrypting anything. Pages, serializers and exports show it masked; the
+    whole number is read only through ``services.identity_reveal``, which checks the role and
+    writes the view to the audit trail. Consent to processing the number is recorded apart.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.PROTECT, related_name="identity"
+    )
+    district = models.ForeignKey(
+        "places.District", verbose_name=_("登记所在区"), on_delete=models.PROTECT, related_name="+"
+    )
+    real_name = models.CharField(_("真实姓名"), max_length=50)
+    id_number = EncryptedTextField(_("身份证号码(加密)"))
+    id_number_hash = models.CharField(max_length=64, unique=True, editable=False)
+    id_number_masked = models.CharField(_("身份证号码"), max_length=18, editable=False)
+    gender = models.CharField(_("性别"), max_length=1, choices=[("M", _("男")), ("F", _("女"))])
+    birth_date = models.DateField(_("出生日期"))
+    consent_at = models.DateTimeField(_("同意处理身份证号的时间"))
+    consent_version = models.CharField(_("同意书版本"), max_length=20)
+    created_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+
+    SCOPE_LOOKUPS = {"user": "user_id", "district": "district_id"}
+
+    class Meta:
+        verbose_name = _("实名信息")
+        verbose_name_plural = _("实名信息")
+
+    def __str__(self) -> str:
+        return f"{self.real_name} {self.id_number_masked}"
+
+    def scope_chain(self):
+        return [("identity", self.pk), ("user", self.user_id), ("district", self.district_id)]

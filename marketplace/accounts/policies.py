@@ -15,3 +15,6 @@ register_action(f"accounts.role.assign.{Role.ORG_MEMBER}", [A, Role.ORG_ADMIN])
 # A user's own account: the user, and the district for support.
 register_action("accounts.user.view_personal", [OWNER, A])
 register_action("accounts.user.change", [OWNER])
+# The whole resident ID number: the person themself and the district. Community workers of the
+# person's community join when volunteers register their home community.
+register_action("accounts.identity.reveal", [OWNER, A])

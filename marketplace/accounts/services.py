@@ -1,15 +1,17 @@
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.core import audit
+from marketplace.core import audit, crypto
 from marketplace.core.exceptions import NotFound, ValidationFailed
-from marketplace.core.masking import mask_phone
+from marketplace.core.masking import mask_phone, mask_resident_id
 from marketplace.core.permissions import forget_assignments, require, scope_object
 from marketplace.core.roles import ROLE_SCOPE, STAFF_ROLES, Role
+from marketplace.core.validators import resident_id_birth_date, resident_id_gender, validate_resident_id
 
-from .models import RoleAssignment, User
+from .models import RealNameIdentity, RoleAssignment, User
 
 STAFF_GROUP = "平台工作人员"
 
@@ -119,3 +121,66 @@ def user_mark_phone_verified(*, user: User, phone: str) -> User:
         actor=user, action="accounts.user.phone_verified", obj=user, changes={"phone": mask_phone(phone)}
     )
     return user
+
+
+# --- Real-name identity -----------------------------------------------------------------------
+IDENTITY_CONSENT_VERSION = "2026-1"
+
+
+@transaction.atomic
+def identity_register(
+    *, user: User, district, real_name: str, id_number: str, consent: bool
+) -> RealNameIdentity:
+    """Record the user's real name and resident ID number, with their explicit consent."""
+    require(user, "accounts.user.change", user)
+    real_name = (real_name or "").strip()
+    id_number = (id_number or "").strip().upper()
+    if not consent:
+        raise ValidationFailed(
+            _("请阅读并同意《个人信息处理说明》后再提交身份证号。"), code="consent_required", field="consent"
+        )
+    if not real_name or len(real_name) > 50:
+        raise ValidationFailed(_("请填写真实姓名(不超过50字)。"), field="real_name")
+    try:
+        validate_resident_id(id_number)
+    except DjangoValidationError as exc:
+        raise ValidationFailed(exc.messages[0], code="invalid_resident_id", field="id_number") from exc
+    if RealNameIdentity.objects.filter(user=user).exists():
+        raise ValidationFailed(_("您已完成实名登记。"), code="already_registered")
+    digest = crypto.lookup_hash(id_number)
+    if RealNameIdentity.objects.filter(id_number_hash=digest).exists():
+        raise ValidationFailed(
+            _("该身份证号已被其他账户登记。"), code="duplicate_id_number", field="id_number"
+        )
+    try:
+        with transaction.atomic():
+            identity = RealNameIdentity.objects.create(
+                user=user,
+                district=district,
+                real_name=real_name,
+                id_number=id_number,
+                id_number_hash=digest,
+                id_number_masked=mask_resident_id(id_number),
+                gender=resident_id_gender(id_number),
+                birth_date=resident_id_birth_date(id_number),
+                consent_at=timezone.now(),
+                consent_version=IDENTITY_CONSENT_VERSION,
+            )
+    except IntegrityError as exc:  # a concurrent registration of the same number
+        raise ValidationFailed(
+            _("该身份证号已被其他账户登记。"), code="duplicate_id_number", field="id_number"
+        ) from exc
+    audit.record(
+        actor=user,
+        action="accounts.identity.register",
+        obj=identity,
+        changes={"id_number": identity.id_number_masked, "consent_version": IDENTITY_CONSENT_VERSION},
+    )
+    return identity
+
+
+def identity_reveal(*, actor, identity) -> str:
+    """The whole ID number, for a role that needs it; every such view is audited."""
+    require(actor, "accounts.identity.reveal", identity)
+    audit.record(actor=actor, action="accounts.identity.reveal", obj=identity)
+    return identity.id_number
