@@ -12,6 +12,7 @@ register_action(f"accounts.role.assign.{Role.GRID_WORKER}", [A, S, Role.COMMUNIT
 register_action(f"accounts.role.assign.{Role.EVALUATOR}", [A, S])
 register_action(f"accounts.role.assign.{Role.ORG_ADMIN}", [A])
 register_action(f"accounts.role.assign.{Role.ORG_MEMBER}", [A, Role.ORG_ADMIN])
+register_action(f"accounts.role.assign.{Role.MENTOR}", [A])
 # A user's own account: the user, and the district for support.
 register_action("accounts.user.view_personal", [OWNER, A])
 register_action("accounts.user.change", [OWNER])

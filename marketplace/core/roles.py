@@ -16,6 +16,7 @@ class Role(models.TextChoices):
     EVALUATOR = "evaluator", _("评审专家")
     ORG_ADMIN = "org_admin", _("社会组织管理员")
     ORG_MEMBER = "org_member", _("社会组织成员")
+    MENTOR = "mentor", _("孵化导师")
 
 
 class ScopeKind(models.TextChoices):
@@ -25,6 +26,7 @@ class ScopeKind(models.TextChoices):
     GRID = "grid", _("网格")
     PROJECT = "project", _("服务项目")
     ORGANIZATION = "organization", _("社会组织")
+    INCUBATION = "incubation", _("孵化记录")
 
 
 ROLE_SCOPE = {
@@ -35,6 +37,7 @@ ROLE_SCOPE = {
     Role.EVALUATOR: ScopeKind.PROJECT,
     Role.ORG_ADMIN: ScopeKind.ORGANIZATION,
     Role.ORG_MEMBER: ScopeKind.ORGANIZATION,
+    Role.MENTOR: ScopeKind.INCUBATION,
 }
 
 # Staff roles reach the Wagtail admin and must use two-factor authentication.

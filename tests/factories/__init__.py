@@ -1,7 +1,21 @@
 from .accounts import UserFactory, grant
+from .organizations import (
+    ApplicationFactory,
+    CohortFactory,
+    IncubationFactory,
+    OrganizationFactory,
+    PeriodicReportFactory,
+    ScorecardFactory,
+)
 from .places import CommunityFactory, DistrictFactory, GridFactory, PartyOrganizationFactory, StreetFactory
 
 __all__ = [
+    "ApplicationFactory",
+    "CohortFactory",
+    "IncubationFactory",
+    "OrganizationFactory",
+    "PeriodicReportFactory",
+    "ScorecardFactory",
     "CommunityFactory",
     "DistrictFactory",
     "GridFactory",

@@ -1,0 +1,222 @@
+"""Reads on organisations and the incubator, each scoped to what its viewer may see."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from marketplace.core.permissions import can, scope_queryset
+from marketplace.core.roles import Role
+
+from .choices import (
+    REGISTERED_FORMS,
+    ApplicationStatus,
+    CohortStatus,
+    IncubationStatus,
+    OrgStatus,
+    ScorecardStage,
+)
+from .models import Application, Cohort, Incubation, Organization, Scorecard, ServiceTag
+
+# Counters of completed work done elsewhere in the portal (service projects, volunteer
+# activities). Later capabilities register theirs: fn(organization_id) -> int.
+_completed_work_counters = []
+
+
+def register_completed_work_counter(fn) -> None:
+    _completed_work_counters.append(fn)
+
+
+# --- eligibility ----------------------------------------------------------------------------
+def organization_can_bid(org: Organization) -> bool:
+    """Only verified, unsuspended organisations may bid for service projects."""
+    return org.status == OrgStatus.VERIFIED
+
+
+def bid_refusal_reason(org: Organization) -> str | None:
+    if org.status == OrgStatus.SUSPENDED:
+        return str(_("该组织已被暂停,暂不能参与投标。"))
+    if org.status != OrgStatus.VERIFIED:
+        return str(_("该组织尚未通过区级认证,暂不能参与投标。"))
+    return None
+
+
+# --- public directory -----------------------------------------------------------------------
+def _public_base() -> QuerySet[Organization]:
+    # Suspended organisations stay listed (their record is public) but are marked as such.
+    return Organization.objects.filter(status__in=[OrgStatus.VERIFIED, OrgStatus.SUSPENDED])
+
+
+def organization_directory(
+    *,
+    street_id: int | None = None,
+    community_id: int | None = None,
+    category: str | None = None,
+    tag: str | None = None,
+    q: str | None = None,
+) -> QuerySet[Organization]:
+    qs = _public_base().select_related("street", "community").prefetch_related("tags")
+    if street_id:
+        qs = qs.filter(street_id=street_id)
+    if community_id:
+        qs = qs.filter(community_id=community_id)
+    if category:
+        qs = qs.filter(category=category)
+    if tag:
+        qs = qs.filter(tags__slug=tag)
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(description__icontains=q))
+    incubation_status = Incubation.objects.order_by("-started_at").only(
+        "organization_id", "status", "cohort_id"
+    )
+    return (
+        qs.prefetch_related(Prefetch("incubations", queryset=incubation_status)).distinct().order_by("name")
+    )
+
+
+def organization_public_profile(org_id: int) -> Organization | None:
+    return (
+        _public_base()
+        .select_related("street", "community")
+        .prefetch_related(
+            "tags", Prefetch("incubations", queryset=Incubation.objects.select_related("cohort"))
+        )
+        .filter(pk=org_id)
+        .first()
+    )
+
+
+def tag_list() -> QuerySet[ServiceTag]:
+    return ServiceTag.objects.all()
+
+
+# --- private views --------------------------------------------------------------------------
+def can_view_private(user, org: Organization) -> bool:
+    """Members and the district see documents, contact phone and the legal representative."""
+    return can(user, "organizations.org.view_private", org)
+
+
+def organizations_for_member(user) -> QuerySet[Organization]:
+    """The organisations in which the user holds an organisation role."""
+    return scope_queryset(
+        user, Organization.objects.select_related("street", "community"), "organizations.org.view_private"
+    ).filter(pk__in=_member_org_ids(user))
+
+
+def _member_org_ids(user) -> list:
+    from marketplace.core.permissions import assignments_for
+
+    return [
+        a.scope_id
+        for a in assignments_for(user)
+        if a.role in (Role.ORG_ADMIN, Role.ORG_MEMBER) and a.scope_kind == "organization"
+    ]
+
+
+def organization_list_for_staff(user, *, status: str | None = None) -> QuerySet[Organization]:
+    qs = scope_queryset(
+        user, Organization.objects.select_related("street", "community"), "organizations.org.view_private"
+    )
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("status", "name")
+
+
+def member_list(org: Organization):
+    from marketplace.accounts.models import RoleAssignment
+
+    return (
+        RoleAssignment.objects.active()
+        .filter(scope_kind="organization", scope_id=org.pk, role__in=[Role.ORG_ADMIN, Role.ORG_MEMBER])
+        .select_related("user")
+        .order_by("role", "created_at")
+    )
+
+
+# --- incubator ------------------------------------------------------------------------------
+def cohort_list_public() -> QuerySet[Cohort]:
+    return (
+        Cohort.objects.exclude(status=CohortStatus.DRAFT)
+        .annotate(
+            admitted_count=Count("applications", filter=Q(applications__status=ApplicationStatus.ADMITTED)),
+            application_count=Count("applications"),
+        )
+        .order_by("-applications_open_at")
+    )
+
+
+def application_list(user, *, cohort: Cohort) -> QuerySet[Application]:
+    return (
+        scope_queryset(user, Application.objects.filter(cohort=cohort), "organizations.application.view")
+        .select_related("organization", "cohort")
+        .prefetch_related("reviews")
+        .order_by("submitted_at")
+    )
+
+
+@dataclass(frozen=True)
+class Criterion:
+    key: str
+    label: str
+    met: bool
+    detail: str
+
+
+def latest_scorecard(incubation: Incubation) -> Scorecard | None:
+    order = {ScorecardStage.ENTRY: 0, ScorecardStage.MIDTERM: 1, ScorecardStage.EXIT: 2}
+    cards = sorted(incubation.scorecards.all(), key=lambda c: order[c.stage])
+    return cards[-1] if cards else None
+
+
+def completed_work_count(incubation: Incubation) -> int:
+    own = incubation.activities.count()
+    return own + sum(fn(incubation.organization_id) for fn in _completed_work_counters)
+
+
+def graduation_check(incubation: Incubation) -> list[Criterion]:
+    """The cohort's configured graduation criteria, each with whether it is met now."""
+    criteria = incubation.cohort.graduation_criteria or {}
+    org = incubation.organization
+    results = []
+    if criteria.get("require_registered_or_filed"):
+        registered = (
+            org.legal_form in REGISTERED_FORMS and bool(org.uscc)
+        ) or org.legal_form == "community_filed"
+        results.append(
+            Criterion("registered", str(_("已登记注册或备案")), registered, org.get_legal_form_display())
+        )
+    minimum = criteria.get("min_scorecard_average")
+    if minimum not in (None, ""):
+        card = latest_scorecard(incubation)
+        average = card.average if card else Decimal(0)
+        results.append(
+            Criterion(
+                "scorecard",
+                str(_("能力评估平均分不低于 %(min)s") % {"min": minimum}),
+                card is not None and average >= Decimal(str(minimum)),
+                f"{average:.2f}" if card else str(_("尚无评估")),
+            )
+        )
+    min_work = int(criteria.get("min_completed_activities") or 0)
+    if min_work:
+        done = completed_work_count(incubation)
+        results.append(
+            Criterion(
+                "activities",
+                str(_("完成活动或项目不少于 %(n)s 个") % {"n": min_work}),
+                done >= min_work,
+                str(done),
+            )
+        )
+    return results
+
+
+def incubation_for_org(org: Organization) -> Incubation | None:
+    return (
+        Incubation.objects.filter(organization=org)
+        .exclude(status=IncubationStatus.EXITED)
+        .select_related("cohort")
+        .order_by("-started_at")
+        .first()
+    )
