@@ -265,6 +265,8 @@ def organization_member_add(*, actor, org: Organization, phone: str, role: str =
     """Add an existing user (found by phone) to the organisation and tell them."""
     if role not in (Role.ORG_ADMIN, Role.ORG_MEMBER):
         raise ValidationFailed(_("角色无效。"), field="role")
+    # Check the right first: whether a phone is registered is not for everyone to learn.
+    require(actor, f"accounts.role.assign.{role}", org)
     try:
         e164 = normalize_cn_mobile(phone)
     except DjangoValidationError as exc:

@@ -1,4 +1,4 @@
-from .accounts import UserFactory, grant
+from .accounts import UserFactory, enable_mfa, grant
 from .organizations import (
     ApplicationFactory,
     CohortFactory,
@@ -22,5 +22,6 @@ __all__ = [
     "PartyOrganizationFactory",
     "StreetFactory",
     "UserFactory",
+    "enable_mfa",
     "grant",
 ]

@@ -34,3 +34,10 @@ def grant(user: User, role: str, scope) -> RoleAssignment:
         user.groups.add(staff_group())
     forget_assignments(user)
     return assignment
+
+
+def enable_mfa(user) -> None:
+    """Test set-up: mark a staff user as enrolled in TOTP, as the staff MFA rule requires."""
+    from allauth.mfa.models import Authenticator
+
+    Authenticator.objects.get_or_create(user=user, type=Authenticator.Type.TOTP, defaults={"data": {}})
