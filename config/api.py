@@ -1,9 +1,16 @@
 """The REST API at /api/v1/: each app contributes its viewsets here."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from rest_framework.routers import DefaultRouter
 
-from marketplace.accounts.api import MeView, NotificationPreferenceView, NotificationViewSet
+from marketplace.accounts.api import MeTokenView, MeView, NotificationPreferenceView, NotificationViewSet
+from marketplace.core.api import not_found
+from marketplace.organizations.api import (
+    CohortScorecardExportView,
+    CohortViewSet,
+    OrganizationDirectoryExportView,
+    OrganizationViewSet,
+)
 from marketplace.places.api import CommunityViewSet, GridViewSet, PartyOrganizationViewSet, StreetViewSet
 
 router = DefaultRouter()
@@ -12,6 +19,8 @@ router.register("communities", CommunityViewSet, basename="community")
 router.register("grids", GridViewSet, basename="grid")
 router.register("party-organizations", PartyOrganizationViewSet, basename="party-organization")
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("organizations", OrganizationViewSet, basename="organization")
+router.register("cohorts", CohortViewSet, basename="cohort")
 
 api_urlpatterns = [
     path("me/", MeView.as_view(), name="api-me"),
@@ -20,5 +29,20 @@ api_urlpatterns = [
         NotificationPreferenceView.as_view(),
         name="api-notification-preferences",
     ),
+    path("me/token/", MeTokenView.as_view(), name="api-me-token"),
+    # Before the router, whose "{pk}.{format}" route would take "export" for an id.
+    path(
+        "organizations/export.xlsx",
+        OrganizationDirectoryExportView.as_view(),
+        name="api-organizations-export",
+    ),
+    re_path(
+        r"^cohorts/(?P<id>[^/]+)/scorecards\.xlsx$",
+        CohortScorecardExportView.as_view(),
+        name="api-cohort-scorecards-export",
+    ),
     path("", include(router.urls)),
+    # Last: an unknown path (or an id the router refuses, such as "1.5") is a JSON 404. Only
+    # paths ending in a slash, so that APPEND_SLASH still redirects "streets" to "streets/".
+    re_path(r"^.*/\Z", not_found),
 ]

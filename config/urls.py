@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from wagtail import urls as wagtail_urls
@@ -7,6 +7,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from config.api import api_urlpatterns
+from marketplace.core.api import not_found
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
@@ -14,9 +15,11 @@ urlpatterns = [
     path("api/v1/", include(api_urlpatterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    re_path(r"^api/.*/\Z", not_found),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("documents/", include(wagtaildocs_urls)),
+    path("organizations/", include("frontend.organization_urls")),
     path("", include("frontend.urls")),
     # Wagtail's page serving comes last: it matches every remaining path.
     path("", include(wagtail_urls)),

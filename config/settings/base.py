@@ -84,6 +84,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Below Django's CSP middleware so that it marks the admin's responses before the header is written.
+    "frontend.middleware.AdminContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # Axes last, so that it sees the final response of a failed login.
@@ -138,7 +140,7 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     # Axes first: it refuses a locked-out (account, IP) pair before any password is checked.
     "axes.backends.AxesStandaloneBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "marketplace.accounts.auth_backends.PortalAuthenticationBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -153,8 +155,12 @@ WAGTAILADMIN_LOGIN_URL = "account_login"
 
 ACCOUNT_ADAPTER = "marketplace.accounts.adapters.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"phone", "email"}
-# Phone is optional at the model level (staff may have only an e-mail); sign-up asks for it.
-ACCOUNT_SIGNUP_FIELDS = ["phone*", "email", "password1*"]
+# Sign-up requires a phone (marketplace.accounts.adapters.SignupForm), but allauth must not:
+# with "phone*" it silently refuses every login of an account without one (staff created with
+# only an e-mail address).
+ACCOUNT_SIGNUP_FIELDS = ["phone", "email", "password1*"]
+# allauth warns that phone login wants a required phone at sign-up; the form requires it.
+SILENCED_SYSTEM_CHECKS = ["account.W001"]
 ACCOUNT_PHONE_VERIFICATION_ENABLED = True
 ACCOUNT_PHONE_VERIFICATION_SUPPORTS_RESEND = True
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
@@ -164,10 +170,22 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = "username"
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ALLAUTH_USER_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
+# SMS codes work 5 minutes, whether they verify a phone or log in (the SMS text says so).
+ACCOUNT_PHONE_VERIFICATION_TIMEOUT = 5 * 60
+ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 5 * 60
+# Refuse a sign-up or phone change while the SMS limit is reached, before anything is saved.
+ACCOUNT_FORMS = {
+    "signup": "marketplace.accounts.adapters.SignupForm",
+    "change_phone": "marketplace.accounts.adapters.ChangePhoneForm",
+}
 ACCOUNT_RATE_LIMITS = {
-    # Per phone (key) and per client IP: one code a minute to a phone, five an hour.
-    "verify_phone": "1/60s/key,5/h/key,10/h/ip",
-    "request_login_code": "1/60s/key,5/h/key,10/h/ip",
+    # Per phone (key) and per client IP: one code a minute to a phone, five an hour. allauth 65.22
+    # keys "verify_phone" by the E.164 number (sign-up, resend, phone change) and
+    # "request_login_code" by the number or e-mail address a login code is asked for. The IP
+    # limit comes first: allauth stops at the first limit reached without giving back the ones
+    # before it, so a refused IP must not use up a phone's allowance.
+    "verify_phone": "10/h/ip,1/60s/key,5/h/key",
+    "request_login_code": "10/h/ip,1/60s/key,5/h/key",
     "change_phone": "1/m/user",
     # Lockout itself is django-axes' job; allauth's own counter stays as a second fence.
     "login_failed": "20/m/ip",
@@ -179,6 +197,8 @@ SOCIALACCOUNT_PROVIDERS: dict = {}
 # Login throttling: 5 failures lock the (account, client IP) pair for 30 minutes.
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=30)
+# The lock ends 30 minutes after the failure that set it: tries while locked do not extend it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_CALLABLE = "marketplace.accounts.axes.axes_username"
 AXES_RESET_ON_SUCCESS = True
@@ -186,6 +206,8 @@ AXES_CLIENT_IP_CALLABLE = "marketplace.core.http.client_ip"
 AXES_LOCKOUT_CALLABLE = "marketplace.accounts.views.lockout"
 AXES_VERBOSE = False
 AXES_ENABLE_ADMIN = False
+# The typed login is a phone number or e-mail address: keep it out of axes' stored POST data.
+AXES_SENSITIVE_PARAMETERS = ["login"]
 # How many reverse proxies in front of the app append to X-Forwarded-For (0: none, trust nothing).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
@@ -272,6 +294,10 @@ SECURE_CSP = {
     "base-uri": [CSP.SELF],
     "object-src": [CSP.NONE],
 }
+# The Wagtail admin allows inline styles for its rich-text editor: see frontend/middleware.py.
+# No Gravatar: the admin would load avatars from a third-party origin the policy refuses (and
+# that is unreachable from mainland China), sending a hash of each staff e-mail address there.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 # --- Background work ----------------------------------------------------------------------
 # One TASKS setting drives Django's tasks and Wagtail's (django-tasks backport) alike.
@@ -279,14 +305,18 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": []}
 
 # --- API ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: an anonymous request is then answered 401 with "WWW-Authenticate: Token".
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "marketplace.accounts.tokens.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    # JSON only: the browsable API's inline scripts break under the CSP; /api/docs/ replaces it.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "marketplace.core.api.Pagination",
     "PAGE_SIZE": 20,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "marketplace.core.openapi.PortalAutoSchema",
     "EXCEPTION_HANDLER": "marketplace.core.api.exception_handler",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_THROTTLE_RATES": {"anon": "120/min", "user": "600/min"},
@@ -299,8 +329,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "PREPROCESSING_HOOKS": ["marketplace.core.api.schema_exclude_admin"],
+    "PREPROCESSING_HOOKS": ["marketplace.core.api.schema_public_api_only"],
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "NotificationKindEnum": "marketplace.core.models.NotificationKind",
+        "PartyOrgKindEnum": "marketplace.places.choices.PartyOrgKind",
+    },
 }
 
 # --- Search -------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from config.env import env
 
 from .base import *  # noqa: F403
-from .base import LOGGING
+from .base import EMAIL_URL, LOGGING
 
 DEBUG = False
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")
@@ -18,4 +18,14 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
+# Nothing frames the portal; Wagtail's preview panel sets SAMEORIGIN on its own views.
+X_FRAME_OPTIONS = "DENY"
+if not EMAIL_URL:
+    # Without EMAIL_URL, hand mail to the host's own MTA rather than printing it to the console.
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "localhost", "port": 25},
+        }
+    }
 LOGGING["handlers"]["console"]["formatter"] = env.str("LOG_FORMAT", default="json")

@@ -1,6 +1,7 @@
 from allauth.mfa.utils import is_mfa_enabled
-from drf_spectacular.utils import extend_schema
-from rest_framework import permissions, viewsets
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import permissions, status, viewsets
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -8,8 +9,10 @@ from rest_framework.views import APIView
 from marketplace.core import notifications
 from marketplace.core.models import Notification
 
-from . import selectors
+from . import selectors, tokens
+from .middleware import SECOND_FACTORS
 from .serializers import (
+    ApiTokenSerializer,
     MarkReadResultSerializer,
     MarkReadSerializer,
     MeSerializer,
@@ -29,7 +32,7 @@ class MeView(APIView):
             "display_name": user.display_label,
             "phone_masked": user.masked_phone,
             "phone_verified": user.phone_verified,
-            "mfa_enabled": is_mfa_enabled(user),
+            "mfa_enabled": is_mfa_enabled(user, types=SECOND_FACTORS),
             "roles": [
                 {
                     "role": a.role,
@@ -45,6 +48,37 @@ class MeView(APIView):
         return Response(MeSerializer(data).data)
 
 
+class MeTokenView(APIView):
+    """The user's personal API token. Only a browser session may issue or revoke one: a token
+    must not be able to renew itself, and the session has already passed login (and, for staff,
+    the second factor)."""
+
+    authentication_classes = [SessionAuthentication]
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        summary="签发或更换 API 令牌",
+        description="返回新令牌(仅此一次);原有令牌随即失效。请求头写作 `Authorization: Token <令牌>`。",
+        request=None,
+        responses={201: ApiTokenSerializer},
+    )
+    def post(self, request):
+        token = tokens.api_token_issue(actor=request.user, user=request.user)
+        response = Response(
+            ApiTokenSerializer({"token": token.key, "created": token.created}).data,
+            status=status.HTTP_201_CREATED,
+        )
+        # The key is shown once: no cache may keep a copy.
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @extend_schema(summary="撤销 API 令牌", request=None, responses={204: None})
+    def delete(self, request):
+        tokens.api_token_revoke(actor=request.user, user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema_view(list=extend_schema(summary="站内消息列表"), retrieve=extend_schema(summary="站内消息"))
 class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
     """The signed-in user's inbox, newest first."""
 

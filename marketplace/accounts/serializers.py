@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from marketplace.core.api import MAX_ID
 from marketplace.core.models import Notification, NotificationKind
 from marketplace.core.roles import Role, ScopeKind
 
@@ -22,6 +23,11 @@ class MeSerializer(serializers.Serializer):
     unread_notifications = serializers.IntegerField()
 
 
+class ApiTokenSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text="API 令牌,仅在签发时显示一次")
+    created = serializers.DateTimeField()
+
+
 class NotificationSerializer(serializers.ModelSerializer):
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
     is_read = serializers.SerializerMethodField()
@@ -36,7 +42,10 @@ class NotificationSerializer(serializers.ModelSerializer):
 
 
 class MarkReadSerializer(serializers.Serializer):
-    ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=500)
+    # Without ids, every unread message is marked.
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False, max_length=500
+    )
 
 
 class MarkReadResultSerializer(serializers.Serializer):

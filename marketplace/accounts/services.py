@@ -96,8 +96,21 @@ def role_revoke(*, actor, assignment: RoleAssignment, reason: str = "") -> RoleA
 def user_set_phone(*, user: User, phone: str, verified: bool, actor=None) -> User:
     """Store a phone (already normalised to E.164 by the form) and its verified flag."""
     before = mask_phone(user.phone)
-    if User.objects.filter(phone=phone).exclude(pk=user.pk).exists():
-        raise ValidationFailed(_("该手机号已被其他账户使用。"), code="duplicate_phone", field="phone")
+    holders = User.objects.select_for_update().filter(phone=phone).exclude(pk=user.pk)
+    for holder in holders:
+        if holder.phone_verified:
+            raise ValidationFailed(_("该手机号已被其他账户使用。"), code="duplicate_phone", field="phone")
+        # An unverified number was never proven to belong to that account, so a new claimant
+        # takes it; whoever verifies it (with the code sent to it) first keeps it for good.
+        holder.phone = None
+        holder.save(update_fields=["phone"])
+        audit.record(
+            actor=actor or user,
+            action="accounts.user.phone_released",
+            obj=holder,
+            changes={"phone": [mask_phone(phone), None]},
+            reason="号码被完成验证的新账户使用",
+        )
     user.phone = phone
     user.phone_verified = verified
     if user.pk:
@@ -184,3 +197,31 @@ def identity_reveal(*, actor, identity) -> str:
     require(actor, "accounts.identity.reveal", identity)
     audit.record(actor=actor, action="accounts.identity.reveal", obj=identity)
     return identity.id_number
+
+
+@transaction.atomic
+def role_grant_on_creation(*, user: User, role: str, scope, reason: str) -> RoleAssignment:
+    """Give the creator of an object its owning role (the registrant of an organisation becomes
+    its org admin). Only services that create the scope object call this; no one else may grant
+    roles without the permission check of ``role_assign``."""
+    kind, scope_id = scope.scope_chain()[0]
+    if ROLE_SCOPE[Role(role)] != kind:
+        raise ValueError(f"{role} cannot be held over {kind}")
+    assignment, created = RoleAssignment.objects.active().get_or_create(
+        user=user,
+        role=role,
+        scope_kind=kind,
+        scope_id=scope_id,
+        defaults={"scope_label": str(scope)[:150], "granted_by": user},
+    )
+    if created:
+        _sync_staff_access(user)
+        forget_assignments(user)
+        audit.record(
+            actor=user,
+            action="accounts.role.grant_on_creation",
+            obj=assignment,
+            changes={"role": role, "scope": f"{kind}:{scope_id}"},
+            reason=reason,
+        )
+    return assignment

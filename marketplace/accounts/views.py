@@ -1,6 +1,6 @@
 from django.shortcuts import render
 
 
-def lockout(request, credentials=None, *args, **kwargs):
-    """Shown by django-axes when an (account, IP) pair is locked."""
+def lockout(request, original_response=None, credentials=None):
+    """Shown by django-axes (AXES_LOCKOUT_CALLABLE) when an (account, IP) pair is locked."""
     return render(request, "account/lockout.html", status=429)

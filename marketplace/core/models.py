@@ -69,7 +69,7 @@ class AuditEntry(AppendOnlyModel):
         indexes = [models.Index(fields=["object_type", "object_id"])]
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_repr}"
+        return f"{timezone.localtime(self.created_at):%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_repr}"
 
 
 class TransitionLog(AppendOnlyModel):

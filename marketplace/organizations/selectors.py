@@ -17,7 +17,18 @@ from .choices import (
     OrgStatus,
     ScorecardStage,
 )
-from .models import Application, Cohort, Incubation, Organization, Scorecard, ServiceTag
+from .models import (
+    Application,
+    ApplicationReview,
+    Cohort,
+    Incubation,
+    MentorLog,
+    Organization,
+    OrganizationDocument,
+    PeriodicReport,
+    Scorecard,
+    ServiceTag,
+)
 
 # Counters of completed work done elsewhere in the portal (service projects, volunteer
 # activities). Later capabilities register theirs: fn(organization_id) -> int.
@@ -218,5 +229,122 @@ def incubation_for_org(org: Organization) -> Incubation | None:
         .exclude(status=IncubationStatus.EXITED)
         .select_related("cohort")
         .order_by("-started_at")
+        .first()
+    )
+
+
+# --- back office (the district's Wagtail admin) ---------------------------------------------
+def organization_available_moves(org: Organization, user) -> list:
+    """``ORGANIZATION.available`` as the back office offers it. ``available`` runs the guards
+    without input, so it never offers "verify" for a code that failed its check character:
+    that guard only asks for the override reason, which the verify form collects (the service
+    checks it again)."""
+    from . import transitions
+
+    lifecycle = transitions.ORGANIZATION
+    offered = {t.code for t in lifecycle.available(org, user)}
+    return [
+        move
+        for move in lifecycle.moves_from(org.status)
+        if move.code in offered
+        or (move.code == "verify" and org.uscc_check_failed and _passes(move, org, user))
+    ]
+
+
+def _passes(move, obj, user) -> bool:
+    from marketplace.core.exceptions import GuardFailed
+    from marketplace.core.permissions import has_role
+
+    if not has_role(user, move.roles, obj):
+        return False
+    try:
+        for guard in move.guards:
+            guard(obj, actor=user, context={"override_reason": "(由核验表单填写)"})
+    except GuardFailed:
+        return False
+    return True
+
+
+def organization_for_staff(user, org_id) -> Organization | None:
+    """One organisation with its private data, for the district (or its members)."""
+    return (
+        organization_list_for_staff(user)
+        .prefetch_related(
+            "tags", Prefetch("documents", queryset=OrganizationDocument.objects.select_related("file"))
+        )
+        .filter(pk=org_id)
+        .first()
+    )
+
+
+def cohort_list_for_staff(user) -> QuerySet[Cohort]:
+    """The cohorts the user runs, with their places taken and applications received."""
+    return scope_queryset(user, Cohort.objects.all(), "organizations.cohort.change").annotate(
+        admitted_count=Count(
+            "applications", filter=Q(applications__status=ApplicationStatus.ADMITTED), distinct=True
+        ),
+        application_count=Count("applications", distinct=True),
+    )
+
+
+def cohort_for_staff(user, cohort_id) -> Cohort | None:
+    return cohort_list_for_staff(user).filter(pk=cohort_id).first()
+
+
+def application_for_staff(user, application_id) -> Application | None:
+    return (
+        scope_queryset(user, Application.objects.all(), "organizations.application.view")
+        .select_related("organization", "cohort")
+        .prefetch_related(
+            Prefetch("reviews", queryset=ApplicationReview.objects.select_related("reviewer").order_by("id"))
+        )
+        .filter(pk=application_id)
+        .first()
+    )
+
+
+def incubation_list(user, *, cohort: Cohort) -> QuerySet[Incubation]:
+    """A cohort's incubations with what ``graduation_check`` reads, so a list of them costs a
+    fixed number of queries."""
+    return (
+        scope_queryset(user, Incubation.objects.filter(cohort=cohort), "organizations.incubation.view")
+        .select_related("organization", "cohort")
+        .prefetch_related("scorecards", "activities")
+        .order_by("organization__name")
+    )
+
+
+def incubation_for_staff(user, incubation_id) -> Incubation | None:
+    return (
+        scope_queryset(user, Incubation.objects.all(), "organizations.incubation.view")
+        .select_related("organization", "cohort")
+        .prefetch_related(
+            "activities",
+            "goals",
+            "reports",
+            Prefetch("scorecards", queryset=Scorecard.objects.select_related("scored_by")),
+            Prefetch("mentor_logs", queryset=MentorLog.objects.select_related("mentor")),
+        )
+        .filter(pk=incubation_id)
+        .first()
+    )
+
+
+def mentor_list(incubation: Incubation):
+    from marketplace.accounts.models import RoleAssignment
+
+    return (
+        RoleAssignment.objects.active()
+        .filter(scope_kind="incubation", scope_id=incubation.pk, role=Role.MENTOR)
+        .select_related("user")
+        .order_by("created_at")
+    )
+
+
+def report_for_staff(user, report_id) -> PeriodicReport | None:
+    return (
+        scope_queryset(user, PeriodicReport.objects.all(), "organizations.incubation.view")
+        .select_related("incubation__organization", "incubation__cohort")
+        .filter(pk=report_id)
         .first()
     )

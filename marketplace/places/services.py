@@ -154,3 +154,33 @@ def party_org_create(
         raise ValidationFailed(_("编码重复,或该层级已有同类党组织。"), code="duplicate") from exc
     audit.record(actor=actor, action="places.partyorg.create", obj=org, changes={"kind": kind, "name": name})
     return org
+
+
+_PARTY_ORG_EDITABLE = ("code", "name", "workplace", "secretary_name")
+
+
+@transaction.atomic
+def party_org_update(
+    *, actor, org: PartyOrganization, code: str, name: str, workplace: str = "", secretary_name: str = ""
+) -> PartyOrganization:
+    """Rename or renumber a party organisation and keep its secretary and workplace current
+    (its kind and level are fixed at creation)."""
+    require(actor, "places.partyorg.change", org)
+    code, name = _clean_common(code=code, name=name)
+    workplace, secretary_name = (workplace or "").strip(), (secretary_name or "").strip()
+    if org.kind == PartyOrgKind.WORKPLACE_BRANCH and not workplace:
+        raise ValidationFailed(_("请填写在职党员所在单位。"), field="workplace")
+    before = _snapshot(org, _PARTY_ORG_EDITABLE)
+    org.code, org.name, org.workplace, org.secretary_name = code, name, workplace, secretary_name
+    try:
+        with transaction.atomic():
+            org.save(update_fields=list(_PARTY_ORG_EDITABLE))
+    except IntegrityError as exc:
+        raise ValidationFailed(_("编码重复,或该层级已有同类党组织。"), code="duplicate") from exc
+    audit.record(
+        actor=actor,
+        action="places.partyorg.change",
+        obj=org,
+        changes=audit.diff(before, _snapshot(org, _PARTY_ORG_EDITABLE)),
+    )
+    return org

@@ -104,10 +104,15 @@ def test_each_staff_user_holds_one_role_over_the_intended_scope(seeded, email, r
 
 def test_roles_below_the_district_were_granted_by_the_district_admin(seeded):
     admin = User.objects.get(email=users.ADMIN["email"])
-    granted = RoleAssignment.objects.exclude(role=Role.DISTRICT_ADMIN)
+    # Staff roles only: organisation admins and mentors come from the organisations step.
+    staff_roles = [Role.STREET_OFFICIAL, Role.COMMUNITY_WORKER, Role.GRID_WORKER]
+    granted = RoleAssignment.objects.filter(role__in=staff_roles)
     assert granted.count() == 3
     assert set(granted.values_list("granted_by_id", flat=True)) == {admin.pk}
-    assert AuditEntry.objects.filter(action="accounts.role.assign", actor=admin).count() == 3
+    staff_grants = AuditEntry.objects.filter(
+        action="accounts.role.assign", actor=admin, changes__role__in=staff_roles
+    )
+    assert staff_grants.count() == 3
     # The bootstrap assignment is on the record too, as a system action.
     bootstrap = AuditEntry.objects.get(action="accounts.role.assign", actor__isnull=True)
     assert bootstrap.object_id == str(RoleAssignment.objects.get(role=Role.DISTRICT_ADMIN).pk)

@@ -4,20 +4,44 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_real_name_identity'),
+        ("accounts", "0002_real_name_identity"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='roleassignment',
-            name='role',
-            field=models.CharField(choices=[('district_admin', '区级管理员'), ('street_official', '街道干部'), ('community_worker', '社区工作者'), ('grid_worker', '网格员'), ('evaluator', '评审专家'), ('org_admin', '社会组织管理员'), ('org_member', '社会组织成员'), ('mentor', '孵化导师')], max_length=32, verbose_name='角色'),
+            model_name="roleassignment",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("district_admin", "区级管理员"),
+                    ("street_official", "街道干部"),
+                    ("community_worker", "社区工作者"),
+                    ("grid_worker", "网格员"),
+                    ("evaluator", "评审专家"),
+                    ("org_admin", "社会组织管理员"),
+                    ("org_member", "社会组织成员"),
+                    ("mentor", "孵化导师"),
+                ],
+                max_length=32,
+                verbose_name="角色",
+            ),
         ),
         migrations.AlterField(
-            model_name='roleassignment',
-            name='scope_kind',
-            field=models.CharField(choices=[('district', '区'), ('street', '街道'), ('community', '社区'), ('grid', '网格'), ('project', '服务项目'), ('organization', '社会组织'), ('incubation', '孵化记录')], max_length=32, verbose_name='范围类型'),
+            model_name="roleassignment",
+            name="scope_kind",
+            field=models.CharField(
+                choices=[
+                    ("district", "区"),
+                    ("street", "街道"),
+                    ("community", "社区"),
+                    ("grid", "网格"),
+                    ("project", "服务项目"),
+                    ("organization", "社会组织"),
+                    ("incubation", "孵化记录"),
+                ],
+                max_length=32,
+                verbose_name="范围类型",
+            ),
         ),
     ]
