@@ -62,7 +62,7 @@ def profile(request, org_id: int):
     org = selectors.organization_public_profile(org_id)
     if org is None:
         raise Http404
-    private = selectors.can_view_private(request.user, org)
+    private = services.organization_private_view(actor=request.user, org=org)
     return render(
         request,
         "organizations/profile.html",
@@ -102,7 +102,7 @@ def _managed_org(request, org_id: int):
     org = (
         selectors.organization_list_for_staff(request.user).prefetch_related("tags").filter(pk=org_id).first()
     )
-    if org is None or not selectors.can_view_private(request.user, org):
+    if org is None or not services.organization_private_view(actor=request.user, org=org):
         raise Http404
     return org
 

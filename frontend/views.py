@@ -12,22 +12,22 @@ from marketplace.accounts import selectors as account_selectors
 from marketplace.core import notifications
 from marketplace.core.exceptions import NotFound
 from marketplace.core.files import private_file_open
-from marketplace.core.lifecycle import lifecycles
 from marketplace.core.models import NotificationKind
+from marketplace.core.selectors import waiting_for_me
+from marketplace.organizations.selectors import organizations_for_member
 
 
 @login_required
 def my_portal(request):
-    waiting = []
-    for lifecycle in lifecycles().values():
-        for transition, qs in lifecycle.waiting_for(request.user):
-            count = qs.count()
-            if count:
-                waiting.append({"lifecycle": lifecycle, "transition": transition, "count": count})
     return render(
         request,
         "frontend/my_portal.html",
-        {"roles": account_selectors.role_assignment_list(user=request.user), "waiting": waiting},
+        {
+            "roles": account_selectors.role_assignment_list(user=request.user),
+            "waiting": waiting_for_me(request.user),
+            "identity": account_selectors.identity_of(request.user),
+            "my_organizations": organizations_for_member(request.user),
+        },
     )
 
 

@@ -166,3 +166,10 @@ def users_with_roles(roles):
     return User.objects.filter(
         is_active=True, role_assignments__role__in=list(roles), role_assignments__revoked_at__isnull=True
     ).distinct()
+
+
+def identity_of(user):
+    """The user's real-name record, for showing masked on their own pages (None if absent)."""
+    from .models import RealNameIdentity
+
+    return RealNameIdentity.objects.filter(user=user).first()

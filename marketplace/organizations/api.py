@@ -129,7 +129,7 @@ class OrganizationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def _detail(self, org: Organization) -> dict:
         return OrganizationDetailSerializer(
-            org, show_private=selectors.can_view_private(self.request.user, org)
+            org, show_private=services.organization_private_view(actor=self.request.user, org=org)
         ).data
 
     def retrieve(self, request, *args, **kwargs):

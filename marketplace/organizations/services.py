@@ -771,3 +771,17 @@ def report_return(*, actor, report: PeriodicReport, reason: str) -> PeriodicRepo
         report.incubation.organization, str(_("报告「%(t)s」被退回修改") % {"t": report.title}), reason
     )
     return report
+
+
+# --- reading private details ----------------------------------------------------------------
+def organization_private_view(*, actor, org: Organization) -> bool:
+    """Whether ``actor`` may see the organisation's private details (contact phone, legal
+    representative, documents). A view by someone outside the organisation — the district — is
+    written to the audit trail, as every view of unmasked personal data is."""
+    from .selectors import _member_org_ids, can_view_private
+
+    if not can_view_private(actor, org):
+        return False
+    if org.pk not in _member_org_ids(actor):
+        audit.record(actor=actor, action="organizations.org.view_private", obj=org)
+    return True

@@ -458,3 +458,13 @@ def test_png_upload_and_size_limit(world):
         services.organization_document_add(actor=world.resident, org=org, kind="other", upload=big)
     assert exc.value.code == "file_too_large"
     assert org.documents.count() == 1
+
+
+def test_district_views_of_private_details_are_audited_member_views_are_not(world):
+    org = services.organization_register(actor=world.resident, data=data(world))
+    assert services.organization_private_view(actor=world.resident, org=org)
+    assert not AuditEntry.objects.filter(action="organizations.org.view_private").exists()
+    assert services.organization_private_view(actor=world.district_admin, org=org)
+    assert AuditEntry.objects.get(action="organizations.org.view_private").actor == world.district_admin
+    assert not services.organization_private_view(actor=world.official_a, org=org)
+    assert AuditEntry.objects.filter(action="organizations.org.view_private").count() == 1

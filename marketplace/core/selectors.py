@@ -1,0 +1,28 @@
+"""Reads every area shares."""
+
+from dataclasses import dataclass
+
+from .lifecycle import Transition, lifecycles
+
+
+@dataclass(frozen=True)
+class WaitingItem:
+    lifecycle: str
+    subject: str  # what is waiting, e.g. "定期报告"
+    transition: Transition
+    count: int
+
+
+def waiting_for_me(user) -> list[WaitingItem]:
+    """The moves the user may make now, across every lifecycle, with how many rows wait for each.
+
+    One COUNT per (lifecycle, move the user's roles allow): the number of queries depends on the
+    tables, never on the number of rows."""
+    items = []
+    for name, lifecycle in sorted(lifecycles().items()):
+        for transition, qs in lifecycle.waiting_for(user):
+            count = qs.count()
+            if count:
+                subject = str(lifecycle.model._meta.verbose_name)
+                items.append(WaitingItem(name, subject, transition, count))
+    return items
