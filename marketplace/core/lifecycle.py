@@ -51,12 +51,16 @@ class Transition:
     guards: Sequence[Guard] = ()
     effects: Sequence[Effect] = ()
     reason_required: bool = False
+    # Checks of what the actor types in with the move (an override note, an amount): run when
+    # the move is made, but not when listing the moves a user may make, which has no input yet.
+    input_guards: Sequence[Guard] = ()
 
     def __post_init__(self):
         object.__setattr__(self, "source", frozenset(str(s) for s in self.source))
         object.__setattr__(self, "target", str(self.target))
         object.__setattr__(self, "roles", frozenset(self.roles))
         object.__setattr__(self, "guards", tuple(self.guards))
+        object.__setattr__(self, "input_guards", tuple(self.input_guards))
         object.__setattr__(self, "effects", tuple(self.effects))
 
 
@@ -100,7 +104,8 @@ class Lifecycle:
         return [t for t in self.transitions if str(state) in t.source]
 
     def available(self, obj, user) -> list[Transition]:
-        """The moves the user may make on obj now: status, role and guards all pass."""
+        """The moves the user may make on obj now: status, role and guards all pass (input
+        guards wait for the input)."""
         moves = []
         for t in self.moves_from(getattr(obj, self.field)):
             if not permissions.has_role(user, t.roles, obj):
@@ -147,7 +152,7 @@ class Lifecycle:
                 raise PermissionDenied()
             if transition.reason_required and not reason:
                 raise ValidationFailed(_("请填写原因。"), code="reason_required", field="reason")
-            for guard in transition.guards:
+            for guard in (*transition.guards, *transition.input_guards):
                 guard(locked, actor=actor, context=context)
             setattr(locked, self.field, transition.target)
             update_fields = [self.field]

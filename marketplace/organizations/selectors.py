@@ -235,34 +235,11 @@ def incubation_for_org(org: Organization) -> Incubation | None:
 
 # --- back office (the district's Wagtail admin) ---------------------------------------------
 def organization_available_moves(org: Organization, user) -> list:
-    """``ORGANIZATION.available`` as the back office offers it. ``available`` runs the guards
-    without input, so it never offers "verify" for a code that failed its check character:
-    that guard only asks for the override reason, which the verify form collects (the service
-    checks it again)."""
+    """The verification moves the user may make now (the override note for a code that failed
+    its check is asked for by the verify form and checked when the move is made)."""
     from . import transitions
 
-    lifecycle = transitions.ORGANIZATION
-    offered = {t.code for t in lifecycle.available(org, user)}
-    return [
-        move
-        for move in lifecycle.moves_from(org.status)
-        if move.code in offered
-        or (move.code == "verify" and org.uscc_check_failed and _passes(move, org, user))
-    ]
-
-
-def _passes(move, obj, user) -> bool:
-    from marketplace.core.exceptions import GuardFailed
-    from marketplace.core.permissions import has_role
-
-    if not has_role(user, move.roles, obj):
-        return False
-    try:
-        for guard in move.guards:
-            guard(obj, actor=user, context={"override_reason": "(由核验表单填写)"})
-    except GuardFailed:
-        return False
-    return True
+    return transitions.ORGANIZATION.available(org, user)
 
 
 def organization_for_staff(user, org_id) -> Organization | None:

@@ -98,6 +98,7 @@ def test_list_shows_status_form_code_place_and_grade(login, world):
         ({"category": "charity"}, "待审组织", "已认证组织"),
         ({"street": "b"}, "已认证组织", "待审组织"),
         ({"uscc_check_failed": "true"}, "待审组织", "已认证组织"),
+        ({"q": "已认证"}, "已认证组织", "待审组织"),
     ],
 )
 def test_list_filters(login, world, query, shown, hidden):
@@ -168,6 +169,10 @@ def test_detail_shows_profile_documents_members_and_history(login, world):
     assert "139****5678" in page
     assert "章程缺少盖章页" in page and "待审核 → 未通过" in page
     assert csp_problems(response) == []
+    # Seeing an organisation's private details from outside it is on the record.
+    assert AuditEntry.objects.filter(
+        action="organizations.org.view_private", actor=world.district_admin, object_id=str(org.pk)
+    ).exists()
 
 
 @pytest.mark.parametrize(
