@@ -6,6 +6,8 @@ words."""
 import json
 
 from django import forms
+from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.widgets import AdminDateInput, AdminDateTimeInput
 
@@ -14,6 +16,7 @@ from marketplace.core.permissions import scope_queryset
 from marketplace.core.viewsets import ServiceForm
 from marketplace.places.models import District
 
+from . import services
 from .choices import ScorecardStage
 from .models import Scorecard
 
@@ -66,8 +69,10 @@ class CohortCreateForm(ServiceForm):
         required=False,
         widget=_textarea(6),
         initial=QUESTIONS_EXAMPLE,
-        help_text=_("JSON 列表,每个问题含标识 key、题目 label 和是否必答 required,例如:%(example)s")
-        % {"example": QUESTIONS_EXAMPLE},
+        help_text=format_lazy(
+            _("JSON 列表,每个问题含标识 key、题目 label 和是否必答 required,例如:{example}"),
+            example=QUESTIONS_EXAMPLE,
+        ),
     )
     require_registered_or_filed = forms.BooleanField(
         label=_("出壳条件:已登记注册或备案"), required=False, initial=True
@@ -104,6 +109,47 @@ class CohortCreateForm(ServiceForm):
             "min_completed_activities": data.pop("min_completed_activities"),
         }
         return data
+
+
+def _to_minute(value):
+    return timezone.localtime(value).replace(second=0, microsecond=0)
+
+
+class CohortEditForm(CohortCreateForm):
+    """A cohort's terms, filled in from the cohort; the terms its status fixes are shown but
+    disabled (``services.cohort_fixed_fields``), so what is posted for them is ignored."""
+
+    def __init__(self, *args, instance=None, **kwargs):
+        criteria = (instance.graduation_criteria or {}) if instance is not None else {}
+        initial = {
+            "questions": json.dumps(instance.questions or [], ensure_ascii=False) if instance else "",
+            "require_registered_or_filed": bool(criteria.get("require_registered_or_filed")),
+            "min_scorecard_average": criteria.get("min_scorecard_average"),
+            "min_completed_activities": criteria.get("min_completed_activities"),
+            **kwargs.pop("initial", {}),
+        }
+        super().__init__(*args, instance=instance, initial=initial, **kwargs)
+        # The district is the cohort's own: it is not edited.
+        del self.fields["district"]
+        if instance is not None:
+            for name in services.cohort_fixed_fields(instance):
+                self.fields[name].disabled = True
+
+    def _keep_stored_instant(self, name):
+        """The picker shows minutes (and a disabled field drops microseconds): a time sent back
+        as shown keeps the stored one, so it does not read as a change (on an open call, as a
+        deadline moved earlier)."""
+        value = self.cleaned_data.get(name)
+        stored = getattr(self.instance, name, None)
+        if value is not None and stored is not None and _to_minute(value) == _to_minute(stored):
+            return stored
+        return value
+
+    def clean_applications_open_at(self):
+        return self._keep_stored_instant("applications_open_at")
+
+    def clean_applications_close_at(self):
+        return self._keep_stored_instant("applications_close_at")
 
 
 # --- applications ---------------------------------------------------------------------------

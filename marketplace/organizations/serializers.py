@@ -2,6 +2,7 @@
 members and the district) and what comes in (parsed into ``services.OrganizationData``; the
 rules themselves live in the service)."""
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -162,7 +163,7 @@ class OrganizationInputSerializer(serializers.Serializer):
     def validate_street(self, value):
         street = Street.objects.filter(pk=value).first()
         if street is None:
-            raise serializers.ValidationError("所选街道不存在。")
+            raise serializers.ValidationError(_("所选街道不存在。"))
         return street
 
     def validate_community(self, value):
@@ -170,7 +171,7 @@ class OrganizationInputSerializer(serializers.Serializer):
             return None
         community = Community.objects.filter(pk=value).first()
         if community is None:
-            raise serializers.ValidationError("所选社区不存在。")
+            raise serializers.ValidationError(_("所选社区不存在。"))
         return community
 
     def to_data(self, instance: Organization | None = None) -> OrganizationData:

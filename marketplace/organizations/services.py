@@ -386,6 +386,47 @@ def _clean_criteria(criteria: dict | None) -> dict:
     }
 
 
+def _clean_cohort_terms(
+    *,
+    name: str,
+    description: str,
+    applications_open_at: datetime.datetime,
+    applications_close_at: datetime.datetime,
+    starts_on: datetime.date,
+    ends_on: datetime.date,
+    capacity: int,
+    questions,
+    graduation_criteria: dict | None,
+    instance: Cohort | None = None,
+) -> dict:
+    """A cohort's terms as ``cohort_create`` and ``cohort_update`` store them."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed(_("请填写期次名称。"), field="name")
+    same_name = Cohort.objects.filter(name=name)
+    if instance is not None:
+        same_name = same_name.exclude(pk=instance.pk)
+    if same_name.exists():
+        raise ValidationFailed(_("已有同名期次。"), code="duplicate", field="name")
+    if applications_open_at >= applications_close_at:
+        raise ValidationFailed(_("申请截止时间必须晚于开始时间。"), field="applications_close_at")
+    if starts_on > ends_on:
+        raise ValidationFailed(_("培育结束日期不能早于开始日期。"), field="ends_on")
+    if not isinstance(capacity, int) or isinstance(capacity, bool) or capacity < 1:
+        raise ValidationFailed(_("入孵名额至少为1。"), field="capacity")
+    return {
+        "name": name,
+        "description": (description or "").strip(),
+        "applications_open_at": applications_open_at,
+        "applications_close_at": applications_close_at,
+        "starts_on": starts_on,
+        "ends_on": ends_on,
+        "capacity": capacity,
+        "questions": _clean_questions(questions or []),
+        "graduation_criteria": _clean_criteria(graduation_criteria),
+    }
+
+
 @transaction.atomic
 def cohort_create(
     *,
@@ -402,29 +443,18 @@ def cohort_create(
     graduation_criteria: dict | None = None,
 ) -> Cohort:
     require(actor, "organizations.cohort.create", district)
-    name = (name or "").strip()
-    if not name:
-        raise ValidationFailed(_("请填写期次名称。"), field="name")
-    if Cohort.objects.filter(name=name).exists():
-        raise ValidationFailed(_("已有同名期次。"), code="duplicate", field="name")
-    if applications_open_at >= applications_close_at:
-        raise ValidationFailed(_("申请截止时间必须晚于开始时间。"), field="applications_close_at")
-    if starts_on > ends_on:
-        raise ValidationFailed(_("培育结束日期不能早于开始日期。"), field="ends_on")
-    if not isinstance(capacity, int) or capacity < 1:
-        raise ValidationFailed(_("入孵名额至少为1。"), field="capacity")
-    cohort = Cohort.objects.create(
-        district=district,
+    values = _clean_cohort_terms(
         name=name,
-        description=(description or "").strip(),
+        description=description,
         applications_open_at=applications_open_at,
         applications_close_at=applications_close_at,
         starts_on=starts_on,
         ends_on=ends_on,
         capacity=capacity,
-        questions=_clean_questions(questions or []),
-        graduation_criteria=_clean_criteria(graduation_criteria),
+        questions=questions,
+        graduation_criteria=graduation_criteria,
     )
+    cohort = Cohort.objects.create(district=district, **values)
     audit.record(
         actor=actor, action="organizations.cohort.create", obj=cohort, changes={"capacity": capacity}
     )
@@ -785,3 +815,138 @@ def organization_private_view(*, actor, org: Organization) -> bool:
     if org.pk not in _member_org_ids(actor):
         audit.record(actor=actor, action="organizations.org.view_private", obj=org)
     return True
+
+
+# --- editing a cohort -----------------------------------------------------------------------
+COHORT_EDITABLE_STATUSES = (CohortStatus.DRAFT, CohortStatus.OPEN)
+# Once the call is open, organisations may have read these and applied on their strength: the
+# answers on file belong to those questions, and the window they applied in must stay as it was.
+COHORT_FIXED_ONCE_OPEN = ("name", "applications_open_at", "starts_on", "questions")
+COHORT_TERMS = (
+    "name",
+    "description",
+    "applications_open_at",
+    "applications_close_at",
+    "starts_on",
+    "ends_on",
+    "capacity",
+    "questions",
+    "graduation_criteria",
+)
+
+
+def cohort_edit_refusal(cohort: Cohort) -> str | None:
+    """Why the cohort's terms can no longer be edited, or None while they can."""
+    if cohort.status not in COHORT_EDITABLE_STATUSES:
+        return str(
+            _("本期孵化已进入「%(status)s」阶段,期次信息不能再修改。")
+            % {"status": cohort.get_status_display()}
+        )
+    # Past the deadline the call is closed whether or not the closing task has run yet, so the
+    # edit is refused either way and the outcome never depends on when the task runs.
+    if cohort.status == CohortStatus.OPEN and timezone.now() >= cohort.applications_close_at:
+        return str(_("本期申请已截止,期次信息不能再修改。"))
+    return None
+
+
+def cohort_fixed_fields(cohort: Cohort) -> tuple[str, ...]:
+    """The terms that may no longer change in the cohort's current status."""
+    return COHORT_FIXED_ONCE_OPEN if cohort.status == CohortStatus.OPEN else ()
+
+
+def _cohort_summary(cohort: Cohort) -> dict:
+    values = {f: getattr(cohort, f) for f in COHORT_TERMS}
+    for key in ("applications_open_at", "applications_close_at"):
+        # Local time, so that the same instant read back from the database is not a "change".
+        values[key] = timezone.localtime(values[key])
+    return _summary(values)
+
+
+@transaction.atomic
+def cohort_update(
+    *,
+    actor,
+    cohort: Cohort,
+    name: str,
+    description: str,
+    applications_open_at: datetime.datetime,
+    applications_close_at: datetime.datetime,
+    starts_on: datetime.date,
+    ends_on: datetime.date,
+    capacity: int,
+    questions,
+    graduation_criteria: dict | None,
+) -> Cohort:
+    """The district edits a cohort's terms: anything while it is a draft; once the call is open,
+    only the description, a deadline still ahead, the end date, the capacity and the graduation
+    criteria. Later it cannot be edited."""
+    require(actor, "organizations.cohort.change", cohort)
+    cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
+    refusal = cohort_edit_refusal(cohort)
+    if refusal:
+        raise ValidationFailed(refusal, code="cohort_locked")
+    values = _clean_cohort_terms(
+        name=name,
+        description=description,
+        applications_open_at=applications_open_at,
+        applications_close_at=applications_close_at,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        capacity=capacity,
+        questions=questions,
+        graduation_criteria=graduation_criteria,
+        instance=cohort,
+    )
+    changed = {f: v for f, v in values.items() if getattr(cohort, f) != v}
+    for fixed in cohort_fixed_fields(cohort):
+        if fixed not in changed:
+            continue
+        if fixed == "questions":
+            message = _("本期已开始接受申请,申请表问题不能再修改。")
+        else:
+            message = _("本期已开始接受申请,「%(field)s」不能再修改。") % {
+                "field": Cohort._meta.get_field(fixed).verbose_name
+            }
+        raise ValidationFailed(message, code="field_locked", field=fixed)
+    # An earlier deadline still ahead is allowed: the district may close the call early anyway.
+    if (
+        cohort.status == CohortStatus.OPEN
+        and "applications_close_at" in changed
+        and values["applications_close_at"] <= timezone.now()
+    ):
+        raise ValidationFailed(
+            _("本期正在接受申请,申请截止时间须晚于当前时间。"),
+            code="deadline_passed",
+            field="applications_close_at",
+        )
+    if "capacity" in changed:
+        admitted = Application.objects.filter(cohort=cohort, status=ApplicationStatus.ADMITTED).count()
+        if values["capacity"] < admitted:
+            raise ValidationFailed(
+                _("入孵名额不能少于已录取的组织数(%(n)s)。") % {"n": admitted},
+                code="capacity_below_admitted",
+                field="capacity",
+            )
+    if not changed:
+        return cohort
+    before = _cohort_summary(cohort)
+    for key, value in changed.items():
+        setattr(cohort, key, value)
+    try:
+        with transaction.atomic():
+            cohort.save(update_fields=list(changed))
+    except IntegrityError as exc:
+        raise ValidationFailed(_("已有同名期次。"), code="duplicate", field="name") from exc
+    audit.record(
+        actor=actor,
+        action="organizations.cohort.change",
+        obj=cohort,
+        changes=audit.diff(before, _cohort_summary(cohort)),
+    )
+    if cohort.status == CohortStatus.OPEN and "applications_close_at" in changed:
+        from .tasks import close_cohort_applications
+
+        # The run queued for the old deadline finds the call still before its deadline and does
+        # nothing; this one closes it at the new deadline.
+        enqueue_at(close_cohort_applications, cohort.applications_close_at, cohort.pk)
+    return cohort

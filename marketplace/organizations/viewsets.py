@@ -466,6 +466,37 @@ class CohortCreateView(ServiceCreateView):
         return []
 
 
+class CohortEditView(ObjectFormView):
+    """The cohort's terms through ``services.cohort_update``; the form disables the terms its
+    status fixes. A cohort past editing sends the viewer back to its page with the reason."""
+
+    any_permission_required = None
+    permission_required = "change"
+    form_class = forms.CohortEditForm
+    page_title = _("编辑期次")
+    submit_label = _("保存")
+    success_message = _("期次信息已保存。")
+
+    @property
+    def intro(self):
+        if services.cohort_fixed_fields(self.object):
+            return _(
+                "本期已开始接受申请:期次名称、申请开始时间、培育开始日期和申请表问题不能再修改;"
+                "申请截止时间须晚于当前时间,入孵名额不能少于已录取的组织数。"
+            )
+        return ""
+
+    def get(self, request, *args, **kwargs):
+        refusal = services.cohort_edit_refusal(self.object)
+        if refusal:
+            messages.error(request, refusal)
+            return redirect(self.get_return_url())
+        return super().get(request, *args, **kwargs)
+
+    def call_service(self, form):
+        services.cohort_update(actor=self.request.user, cohort=self.object, **form.service_kwargs())
+
+
 class CohortInspectView(ScopedInspectView):
     template_name = "organizations/admin/cohort_inspect.html"
     finder = staticmethod(selectors.cohort_for_staff)
@@ -474,7 +505,14 @@ class CohortInspectView(ScopedInspectView):
         questions = self.object.questions or []
         if not questions:
             return "—"
-        return ";".join(f"{q['label']}({_('必答') if q.get('required') else _('选填')})" for q in questions)
+        required, optional = _("必答"), _("选填")
+        return _(";").join(
+            str(
+                _("%(label)s(%(need)s)")
+                % {"label": q["label"], "need": required if q.get("required") else optional}
+            )
+            for q in questions
+        )
 
     def get_graduation_criteria_display_value(self):
         criteria = self.object.graduation_criteria or {}
@@ -497,6 +535,13 @@ class CohortInspectView(ScopedInspectView):
     @cached_property
     def header_buttons(self):
         cohort, buttons = self.object, []
+        if (
+            can(self.request.user, "organizations.cohort.change", cohort)
+            and services.cohort_edit_refusal(cohort) is None
+        ):
+            buttons.append(
+                HeaderButton(_("编辑"), url=reverse(f"{COHORT_NS}:edit", args=[cohort.pk]), icon_name="edit")
+            )
         buttons.append(
             HeaderButton(
                 _("入孵申请"), url=reverse(f"{APPLICATION_NS}:index", args=[cohort.pk]), icon_name="form"
@@ -544,8 +589,8 @@ class CohortViewSet(InspectableViewSet):
     add_view_class = CohortCreateView
     create_form_class = forms.CohortCreateForm
     inspect_view_class = CohortInspectView
-    # There is no edit screen: a cohort's terms are fixed by ``cohort_create`` (the services offer
-    # no update), and its status moves through the buttons on its page.
+    # Not Wagtail's edit view: the terms are edited through ``services.cohort_update`` on the
+    # "edit" route added below, and the status moves through the buttons on the cohort's page.
     url_names = ("index", "index_results", "add", "inspect")
     list_display = [
         "name",
@@ -591,7 +636,16 @@ class CohortViewSet(InspectableViewSet):
             self.construct_view(CohortExportView, fallback_url_name=self.get_url_name("index")),
             name="export",
         )
-        return [*super().get_urlpatterns(), *moves, export]
+        edit = path(
+            "edit/<int:pk>/",
+            self.construct_view(
+                CohortEditView,
+                finder=selectors.cohort_for_staff,
+                return_url_name=self.get_url_name("inspect"),
+            ),
+            name="edit",
+        )
+        return [*super().get_urlpatterns(), *moves, export, edit]
 
 
 # --- Lists nested under a cohort --------------------------------------------------------------
@@ -783,7 +837,7 @@ def _graduation_summary(incubation) -> str:
     unmet = [c.label for c in checks if not c.met]
     summary = str(_("%(met)s / %(all)s 项达标") % {"met": len(checks) - len(unmet), "all": len(checks)})
     if unmet:
-        summary += str(_(";未达标:%(items)s") % {"items": "、".join(unmet)})
+        summary += str(_(";未达标:%(items)s") % {"items": str(_("、")).join(unmet)})
     return summary
 
 
