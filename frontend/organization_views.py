@@ -69,7 +69,7 @@ def profile(request, org_id: int):
         {
             "org": org,
             "private": private,
-            "documents": list(org.documents.select_related("file")) if private else [],
+            "documents": selectors.organization_documents(org) if private else [],
             "incubations": sorted(org.incubations.all(), key=lambda i: i.started_at, reverse=True),
             "today": timezone.localdate(),
         },
@@ -135,7 +135,7 @@ def _render_dashboard(request, org, **bound):
         }
     rejection = None
     if org.status == OrgStatus.REJECTED:
-        rejection = transitions.ORGANIZATION.history(org).filter(code="reject").last()
+        rejection = selectors.organization_last_rejection(org)
     may_change = can(user, "organizations.org.change", org)
     may_add_document = can(user, "organizations.org.add_document", org)
     may_add_member = can(user, f"accounts.role.assign.{Role.ORG_MEMBER}", org)
@@ -144,7 +144,7 @@ def _render_dashboard(request, org, **bound):
         "organizations/manage.html",
         {
             "org": org,
-            "documents": list(org.documents.select_related("file")),
+            "documents": selectors.organization_documents(org),
             "members": list(selectors.member_list(org)),
             "may_change": may_change,
             "may_resubmit": any(t.code == "resubmit" for t in transitions.ORGANIZATION.available(org, user)),

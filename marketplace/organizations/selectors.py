@@ -325,3 +325,15 @@ def report_for_staff(user, report_id) -> PeriodicReport | None:
         .filter(pk=report_id)
         .first()
     )
+
+
+def organization_documents(org: Organization) -> list:
+    """The organisation's documents with their files (private: callers check the right first)."""
+    return list(org.documents.select_related("file"))
+
+
+def organization_last_rejection(org: Organization):
+    """The latest "reject" move on the organisation (who, when, why), or None."""
+    from . import transitions
+
+    return transitions.ORGANIZATION.history(org).filter(code="reject").last()
