@@ -269,6 +269,28 @@ class InspectableViewSet(ServiceModelViewSet):
             "_InspectURLFinder", (ModelAdminURLFinder,), {"edit_url_name": self.get_url_name("inspect")}
         )
 
+    def move_urlpatterns(self, moves: dict, *, finder, lifecycle, object_kwarg, prefix="", **view_kwargs):
+        """One URL per lifecycle move in ``moves`` ({code: (service, form class)}), each a
+        MoveView that finds the object in scope and calls the service."""
+        view_kwargs.setdefault("return_url_name", self.get_url_name("inspect"))
+        return [
+            path(
+                f"{prefix}{code}/<int:pk>/",
+                self.construct_view(
+                    MoveView,
+                    finder=finder,
+                    lifecycle=lifecycle,
+                    code=code,
+                    service=service,
+                    form_class=form_class,
+                    object_kwarg=object_kwarg,
+                    **view_kwargs,
+                ),
+                name=f"{prefix.replace('-', '_')}{code}",
+            )
+            for code, (service, form_class) in moves.items()
+        ]
+
 
 # --- 社会组织 ----------------------------------------------------------------------------------
 ORG_MOVES = {
@@ -406,23 +428,12 @@ class OrganizationViewSet(InspectableViewSet):
     ]
 
     def get_urlpatterns(self):
-        moves = [
-            path(
-                f"{code}/<int:pk>/",
-                self.construct_view(
-                    MoveView,
-                    finder=selectors.organization_for_staff,
-                    lifecycle=transitions.ORGANIZATION,
-                    code=code,
-                    service=service,
-                    form_class=form_class,
-                    object_kwarg="org",
-                    return_url_name=self.get_url_name("inspect"),
-                ),
-                name=code,
-            )
-            for code, (service, form_class) in ORG_MOVES.items()
-        ]
+        moves = self.move_urlpatterns(
+            ORG_MOVES,
+            finder=selectors.organization_for_staff,
+            lifecycle=transitions.ORGANIZATION,
+            object_kwarg="org",
+        )
         export = path(
             "export/",
             self.construct_view(OrganizationExportView, fallback_url_name=self.get_url_name("index")),
@@ -614,23 +625,12 @@ class CohortViewSet(InspectableViewSet):
     ]
 
     def get_urlpatterns(self):
-        moves = [
-            path(
-                f"{code}/<int:pk>/",
-                self.construct_view(
-                    MoveView,
-                    finder=selectors.cohort_for_staff,
-                    lifecycle=transitions.COHORT,
-                    code=code,
-                    service=service,
-                    form_class=form_class,
-                    object_kwarg="cohort",
-                    return_url_name=self.get_url_name("inspect"),
-                ),
-                name=code,
-            )
-            for code, (service, form_class) in COHORT_MOVES.items()
-        ]
+        moves = self.move_urlpatterns(
+            COHORT_MOVES,
+            finder=selectors.cohort_for_staff,
+            lifecycle=transitions.COHORT,
+            object_kwarg="cohort",
+        )
         export = path(
             "export/<int:pk>/",
             self.construct_view(CohortExportView, fallback_url_name=self.get_url_name("index")),
@@ -788,23 +788,12 @@ class ApplicationViewSet(InspectableViewSet):
 
     def get_urlpatterns(self):
         inspect = self.get_url_name("inspect")
-        moves = [
-            path(
-                f"{code}/<int:pk>/",
-                self.construct_view(
-                    MoveView,
-                    finder=selectors.application_for_staff,
-                    lifecycle=transitions.APPLICATION,
-                    code=code,
-                    service=service,
-                    form_class=form_class,
-                    object_kwarg="application",
-                    return_url_name=inspect,
-                ),
-                name=code,
-            )
-            for code, (service, form_class) in APPLICATION_MOVES.items()
-        ]
+        moves = self.move_urlpatterns(
+            APPLICATION_MOVES,
+            finder=selectors.application_for_staff,
+            lifecycle=transitions.APPLICATION,
+            object_kwarg="application",
+        )
         review = self.construct_view(
             ApplicationReviewView, finder=selectors.application_for_staff, return_url_name=inspect
         )
@@ -1016,31 +1005,17 @@ class IncubationViewSet(InspectableViewSet):
         ):
             view = self.construct_view(view_class, finder=find, return_url_name=inspect)
             patterns.append(path(f"{name}/<int:pk>/", view, name=name))
-        for code, (service, form_class) in INCUBATION_MOVES.items():
-            view = self.construct_view(
-                MoveView,
-                finder=find,
-                lifecycle=transitions.INCUBATION,
-                code=code,
-                service=service,
-                form_class=form_class,
-                object_kwarg="incubation",
-                return_url_name=inspect,
-            )
-            patterns.append(path(f"{code}/<int:pk>/", view, name=code))
-        for code, (service, form_class) in REPORT_MOVES.items():
-            view = self.construct_view(
-                MoveView,
-                finder=selectors.report_for_staff,
-                lifecycle=transitions.REPORT,
-                code=code,
-                service=service,
-                form_class=form_class,
-                object_kwarg="report",
-                return_url_name=inspect,
-                return_pk_attr="incubation_id",
-            )
-            patterns.append(path(f"report-{code}/<int:pk>/", view, name=f"report_{code}"))
+        patterns += self.move_urlpatterns(
+            INCUBATION_MOVES, finder=find, lifecycle=transitions.INCUBATION, object_kwarg="incubation"
+        )
+        patterns += self.move_urlpatterns(
+            REPORT_MOVES,
+            finder=selectors.report_for_staff,
+            lifecycle=transitions.REPORT,
+            object_kwarg="report",
+            prefix="report-",
+            return_pk_attr="incubation_id",
+        )
         return patterns
 
 
