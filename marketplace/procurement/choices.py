@@ -35,3 +35,22 @@ class BidStatus(models.TextChoices):
     DISQUALIFIED = "disqualified", _("无效投标")
     WON = "won", _("中标")
     LOST = "lost", _("未中标")
+
+
+class ObjectionStatus(models.TextChoices):
+    OPEN = "open", _("待处理")
+    UPHELD = "upheld", _("成立")
+    DISMISSED = "dismissed", _("不成立")
+
+
+class MilestoneStatus(models.TextChoices):
+    PENDING = "pending", _("未提交")
+    SUBMITTED = "submitted", _("待验收")
+    RETURNED = "returned", _("退回修改")
+    ACCEPTED = "accepted", _("已验收")
+    PAID = "paid", _("已支付")
+
+
+class PaymentSource(models.TextChoices):
+    FISCAL = "fiscal", _("财政资金")
+    FUND = "fund", _("基层治理专项基金")

@@ -8,8 +8,8 @@ from marketplace.core.lifecycle import Lifecycle, Transition
 from marketplace.core.permissions import SYSTEM
 from marketplace.core.roles import Role
 
-from .choices import BidStatus, ProjectStatus
-from .models import Bid, Project
+from .choices import BidStatus, MilestoneStatus, ObjectionStatus, ProjectStatus
+from .models import Bid, Milestone, Objection, Project
 
 S = Role.STREET_OFFICIAL
 A = Role.DISTRICT_ADMIN
@@ -126,5 +126,29 @@ BID = Lifecycle(
         Transition("disqualify", [B.OPENED], B.DISQUALIFIED, [S], _("认定无效"), reason_required=True),
         Transition("win", [B.OPENED], B.WON, [S, SYSTEM], _("中标")),
         Transition("lose", [B.OPENED], B.LOST, [S, SYSTEM], _("未中标")),
+    ],
+)
+
+OB = ObjectionStatus
+OBJECTION = Lifecycle(
+    "procurement.objection",
+    model=Objection,
+    states=ObjectionStatus,
+    transitions=[
+        Transition("uphold", [OB.OPEN], OB.UPHELD, [S, A], _("质疑成立"), reason_required=True),
+        Transition("dismiss", [OB.OPEN], OB.DISMISSED, [S, A], _("质疑不成立"), reason_required=True),
+    ],
+)
+
+M = MilestoneStatus
+MILESTONE = Lifecycle(
+    "procurement.milestone",
+    model=Milestone,
+    states=MilestoneStatus,
+    transitions=[
+        Transition("submit", [M.PENDING, M.RETURNED], M.SUBMITTED, [OA, OM], _("提交履约报告")),
+        Transition("accept", [M.SUBMITTED], M.ACCEPTED, [S], _("验收通过")),
+        Transition("return", [M.SUBMITTED], M.RETURNED, [S], _("退回修改"), reason_required=True),
+        Transition("pay", [M.ACCEPTED], M.PAID, [S, SYSTEM], _("支付")),
     ],
 )
