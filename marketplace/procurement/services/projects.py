@@ -23,9 +23,9 @@ from marketplace.organizations.choices import Grade, ServiceCategory
 from marketplace.organizations.models import Organization
 from marketplace.organizations.selectors import bid_refusal_reason, member_list
 
-from . import sealing, transitions
-from .choices import BidStatus, FundingSource, ProjectStatus
-from .models import Bid, EvaluationCriterion, Project, Question
+from .. import sealing, transitions
+from ..choices import BidStatus, FundingSource, ProjectStatus
+from ..models import Bid, EvaluationCriterion, Project, Question
 
 # An answer published this close to the deadline pushes the deadline back to leave bidders
 # this much time after it.
@@ -237,7 +237,7 @@ def project_publish(*, actor, project: Project) -> Project:
 
 
 def _schedule_close(project: Project) -> None:
-    from .tasks import close_bidding
+    from ..tasks import close_bidding
 
     enqueue_at(close_bidding, project.bid_close_at, project.pk)
 
@@ -519,3 +519,26 @@ def project_republish(*, actor, project: Project, bid_open_at, bid_close_at) -> 
         actor=actor, action="procurement.project.republish", obj=new, changes={"previous_round": project.pk}
     )
     return new
+
+
+__all__ = [
+    "BidContents",
+    "CriterionData",
+    "ProjectTerms",
+    "bid_submit",
+    "bid_withdraw",
+    "project_approve",
+    "project_cancel",
+    "project_change_terms",
+    "project_close_bidding",
+    "project_create",
+    "project_fail",
+    "project_open_bids",
+    "project_publish",
+    "project_republish",
+    "project_return",
+    "project_submit",
+    "project_update_draft",
+    "question_answer",
+    "question_ask",
+]
