@@ -12,6 +12,7 @@ from marketplace.organizations.api import (
     OrganizationViewSet,
 )
 from marketplace.places.api import CommunityViewSet, GridViewSet, PartyOrganizationViewSet, StreetViewSet
+from marketplace.procurement.api import ProjectOcdsView
 
 router = DefaultRouter()
 router.register("streets", StreetViewSet, basename="street")
@@ -41,6 +42,7 @@ api_urlpatterns = [
         CohortScorecardExportView.as_view(),
         name="api-cohort-scorecards-export",
     ),
+    re_path(r"^projects/(?P<id>[^/]+)/ocds/$", ProjectOcdsView.as_view(), name="api-project-ocds"),
     path("", include(router.urls)),
     # Last: an unknown path (or an id the router refuses, such as "1.5") is a JSON 404. Only
     # paths ending in a slash, so that APPEND_SLASH still redirects "streets" to "streets/".

@@ -20,6 +20,7 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("documents/", include(wagtaildocs_urls)),
     path("organizations/", include("frontend.organization_urls")),
+    path("projects/", include("frontend.procurement_urls")),
     path("", include("frontend.urls")),
     # Wagtail's page serving comes last: it matches every remaining path.
     path("", include(wagtail_urls)),

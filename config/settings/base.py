@@ -356,6 +356,11 @@ STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
 
+# --- Open data ----------------------------------------------------------------------------
+# The prefix of every OCDS ocid ("<prefix>-<project id>"). Once data is published it must never
+# change, or the same contracting process would appear under two ids.
+OCDS_OCID_PREFIX = env.str("OCDS_OCID_PREFIX", default="ocds-taihe")
+
 # --- Logging ------------------------------------------------------------------------------
 LOG_FORMAT = env.str("LOG_FORMAT", default="text")  # "json" in production
 LOGGING = {

@@ -31,12 +31,25 @@ from .models import (
 )
 
 # Counters of completed work done elsewhere in the portal (service projects, volunteer
-# activities). Later capabilities register theirs: fn(organization_id) -> int.
+# activities). Later capabilities register theirs: fn(organization_id) -> int, and, so that a list
+# of incubations still counts in one query, the same count as a query expression over a field
+# holding the organisation id: annotation("organization_id").
 _completed_work_counters = []
 
 
-def register_completed_work_counter(fn) -> None:
-    _completed_work_counters.append(fn)
+def register_completed_work_counter(fn, *, annotation=None) -> None:
+    _completed_work_counters.append((fn, annotation))
+
+
+def _completed_elsewhere(field: str):
+    """Every counter's count as one expression, or None when some counter cannot give one."""
+    annotations = [annotation for _fn, annotation in _completed_work_counters]
+    if not annotations or None in annotations:
+        return None
+    total = annotations[0](field)
+    for annotation in annotations[1:]:
+        total = total + annotation(field)
+    return total
 
 
 # --- eligibility ----------------------------------------------------------------------------
@@ -182,7 +195,10 @@ def latest_scorecard(incubation: Incubation) -> Scorecard | None:
 
 def completed_work_count(incubation: Incubation) -> int:
     own = incubation.activities.count()
-    return own + sum(fn(incubation.organization_id) for fn in _completed_work_counters)
+    elsewhere = getattr(incubation, "completed_elsewhere", None)
+    if elsewhere is None:
+        elsewhere = sum(fn(incubation.organization_id) for fn, _annotation in _completed_work_counters)
+    return own + elsewhere
 
 
 def graduation_check(incubation: Incubation) -> list[Criterion]:
@@ -283,12 +299,14 @@ def application_for_staff(user, application_id) -> Application | None:
 def incubation_list(user, *, cohort: Cohort) -> QuerySet[Incubation]:
     """A cohort's incubations with what ``graduation_check`` reads, so a list of them costs a
     fixed number of queries."""
-    return (
+    qs = (
         scope_queryset(user, Incubation.objects.filter(cohort=cohort), "organizations.incubation.view")
         .select_related("organization", "cohort")
         .prefetch_related("scorecards", "activities")
         .order_by("organization__name")
     )
+    elsewhere = _completed_elsewhere("organization_id")
+    return qs if elsewhere is None else qs.annotate(completed_elsewhere=elsewhere)
 
 
 def incubation_for_staff(user, incubation_id) -> Incubation | None:

@@ -9,8 +9,12 @@ class ProcurementConfig(AppConfig):
 
     def ready(self):
         from marketplace.core.permissions import register_scope_loader
+        from marketplace.organizations.selectors import register_completed_work_counter
 
         from . import policies, transitions  # noqa: F401
         from .models import Project
+        from .selectors import completed_contract_count, completed_contracts_annotation
 
         register_scope_loader("project", lambda pk: Project.objects.filter(pk=pk).first())
+        # Completed service contracts count as completed work towards an incubatee's graduation.
+        register_completed_work_counter(completed_contract_count, annotation=completed_contracts_annotation)

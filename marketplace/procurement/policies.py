@@ -1,4 +1,5 @@
-from marketplace.core.permissions import register_action
+from marketplace.core.files import MB, FilePurpose, register_purpose
+from marketplace.core.permissions import SYSTEM, can, register_action
 from marketplace.core.roles import Role
 
 S, A, E = Role.STREET_OFFICIAL, Role.DISTRICT_ADMIN, Role.EVALUATOR
@@ -12,3 +13,43 @@ register_action("procurement.bid.write", [OA, OM])
 # opening nobody but the bidder reads a bid (selectors.bid_contents enforces the "when").
 register_action("procurement.bid.read_opened", [S, A, E])
 register_action("procurement.bid.read_own", [OA, OM])
+# --- evaluation and award -------------------------------------------------------------------
+# The buying street runs the evaluation and the award; evaluators (appointed over one project)
+# declare and score; a bidder's admin raises an objection; the street or the district answers it.
+register_action("procurement.evaluator.appoint", [S])
+register_action("procurement.evaluation.score", [E])
+register_action("procurement.evaluation.manage", [S])
+register_action("procurement.objection.raise", [OA])
+register_action("procurement.objection.resolve", [S, A])
+# --- contract and delivery ------------------------------------------------------------------
+# The buying street signs, amends, starts, completes and rates the contract and reviews its
+# milestones; the contracted organisation reports delivery. The fund's disbursement service
+# tells a milestone it has been paid as the system (see services/contracts.py).
+register_action("procurement.contract.manage", [S])
+register_action("procurement.milestone.report", [OA, OM])
+register_action("procurement.milestone.review", [S])
+register_action("procurement.milestone.fund_disbursed", [SYSTEM])
+register_action("procurement.milestone.view_evidence", [S, A, OA, OM])
+
+
+def _milestone_evidence_readers(user, file) -> bool:
+    """A milestone's evidence: the contracted organisation's members, the buying street's
+    officials and the district (looked up by the file's owner object, "procurement.milestone:<id>")."""
+    from .models import Milestone
+
+    kind, _sep, pk = file.attached_to.partition(":")
+    if kind != "procurement.milestone" or not pk.isdigit():
+        return False
+    milestone = Milestone.objects.select_related("contract__project").filter(pk=int(pk)).first()
+    return milestone is not None and can(user, "procurement.milestone.view_evidence", milestone)
+
+
+register_purpose(
+    FilePurpose(
+        "milestone_evidence",
+        kinds=frozenset({"pdf", "jpg", "png"}),
+        max_bytes=10 * MB,
+        sensitive=True,
+        can_read=_milestone_evidence_readers,
+    )
+)

@@ -80,3 +80,237 @@ def project_list_public(*, street_id=None, category=None, status=None) -> QueryS
 def public_bid_count(project: Project) -> int:
     """Before opening only the number of bids is public."""
     return project.bids.filter(status=BidStatus.SUBMITTED, terms_version=project.terms_version).count()
+
+
+# --- evaluation and result ------------------------------------------------------------------
+# From the start of publicity the result is public: the winner, its price, every bidder's score.
+RESULT_PUBLIC_STATUSES = frozenset(
+    {
+        ProjectStatus.PUBLICITY,
+        ProjectStatus.AWARDED,
+        ProjectStatus.CONTRACTED,
+        ProjectStatus.IN_DELIVERY,
+        ProjectStatus.COMPLETED,
+    }
+)
+# The bids that took part in the opening, whatever became of them afterwards.
+OPENED_BID_STATUSES = (BidStatus.OPENED, BidStatus.DISQUALIFIED, BidStatus.WON, BidStatus.LOST)
+
+
+def project_evaluators(project: Project):
+    """The users currently appointed evaluators of the project."""
+    from marketplace.accounts.models import RoleAssignment, User
+    from marketplace.core.roles import Role, ScopeKind
+
+    user_ids = (
+        RoleAssignment.objects.active()
+        .filter(role=Role.EVALUATOR, scope_kind=ScopeKind.PROJECT, scope_id=project.pk)
+        .values("user_id")
+    )
+    return User.objects.filter(pk__in=user_ids, is_active=True).order_by("pk")
+
+
+def evaluation_missing(project: Project) -> list[str]:
+    """What stands between the project and a completed evaluation, in words: every appointed
+    evaluator must have declared no conflict and scored every opened, not disqualified bid on
+    every non-price criterion. An empty list means nothing is missing."""
+    from django.utils.translation import gettext as _
+
+    from .models import ConflictDeclaration, Score
+
+    evaluators = list(project_evaluators(project))
+    if not evaluators:
+        return [_("尚未指派评审专家")]
+    bids = list(project.bids.filter(status=BidStatus.OPENED).select_related("organization").order_by("pk"))
+    criteria = list(project.criteria.filter(is_price=False).order_by("sort_order", "pk"))
+    declared = set(
+        ConflictDeclaration.objects.filter(project=project, evaluator__in=evaluators).values_list(
+            "evaluator_id", flat=True
+        )
+    )
+    scored = set(
+        Score.objects.filter(bid__in=bids, criterion__in=criteria, evaluator__in=evaluators).values_list(
+            "evaluator_id", "bid_id", "criterion_id"
+        )
+    )
+    missing = []
+    for evaluator in evaluators:
+        name = evaluator.display_label
+        if evaluator.pk not in declared:
+            missing.append(_("%(e)s 未作无利害关系声明") % {"e": name})
+        for bid in bids:
+            for criterion in criteria:
+                if (evaluator.pk, bid.pk, criterion.pk) not in scored:
+                    missing.append(
+                        _("%(e)s 未评「%(o)s」的「%(c)s」")
+                        % {"e": name, "o": bid.organization.name, "c": criterion.name}
+                    )
+    return missing
+
+
+def project_result_public(project: Project) -> dict:
+    """The public result. Before publicity starts only the number of bids; from then on the
+    winner and its price, and every opened bid's price, total score and rank (a disqualified
+    bid is listed as such, without a score)."""
+    from .models import BidResult
+
+    if project.status in OPENED_STATUSES:
+        bid_count = project.bids.filter(status__in=OPENED_BID_STATUSES).count()
+    else:
+        bid_count = public_bid_count(project)
+    if project.status not in RESULT_PUBLIC_STATUSES:
+        return {"published": False, "bid_count": bid_count}
+    bidders = []
+    results = (
+        BidResult.objects.filter(bid__project=project).select_related("bid__organization").order_by("rank")
+    )
+    for r in results:
+        bidders.append(
+            {
+                "bid_id": r.bid_id,
+                "organization_id": r.bid.organization_id,
+                "organization": r.bid.organization.name,
+                "price_fen": r.bid.price_fen,
+                "price_score_milli": r.price_score_milli,
+                "other_score_milli": r.other_score_milli,
+                "total_score_milli": r.total_score_milli,
+                "rank": r.rank,
+                "disqualified": False,
+                "won": r.bid_id == project.awarded_bid_id,
+            }
+        )
+    for bid in (
+        project.bids.filter(status=BidStatus.DISQUALIFIED).select_related("organization").order_by("pk")
+    ):
+        bidders.append(
+            {
+                "bid_id": bid.pk,
+                "organization_id": bid.organization_id,
+                "organization": bid.organization.name,
+                "price_fen": bid.price_fen,
+                "price_score_milli": None,
+                "other_score_milli": None,
+                "total_score_milli": None,
+                "rank": None,
+                "disqualified": True,
+                "won": False,
+            }
+        )
+    winner = next((b for b in bidders if b["won"]), None)
+    return {
+        "published": True,
+        "bid_count": bid_count,
+        "publicity_ends_at": project.publicity_ends_at,
+        "awarded": project.status != ProjectStatus.PUBLICITY,
+        "winner": winner,
+        "bidders": bidders,
+    }
+
+
+def evaluator_projects(user) -> QuerySet[Project]:
+    """The projects the user evaluates, with whether they have declared no conflict yet."""
+    from django.db.models import Exists, OuterRef
+
+    from marketplace.core.permissions import scope_queryset
+
+    from .models import ConflictDeclaration
+
+    if not getattr(user, "is_authenticated", False):
+        return Project.objects.none()
+    return (
+        scope_queryset(user, Project.objects.select_related("street"), "procurement.evaluation.score")
+        .annotate(declared=Exists(ConflictDeclaration.objects.filter(project=OuterRef("pk"), evaluator=user)))
+        .order_by("-opened_at", "-id")
+    )
+
+
+# --- contract, delivery and the organisation's record ---------------------------------------
+def contract_for_project(project: Project):
+    """The project's contract with its milestones (each with its payment) and amendments, or
+    None. Public once signed: the contract summary and milestone progress are open data."""
+    from django.db.models import Prefetch
+
+    from .models import Contract, Milestone
+
+    return (
+        Contract.objects.select_related("organization", "bid", "rating")
+        .prefetch_related(
+            Prefetch("milestones", queryset=Milestone.objects.select_related("payment").order_by("seq")),
+            "amendments",
+        )
+        .filter(project=project)
+        .first()
+    )
+
+
+def milestone_reports(*, viewer, milestone):
+    """A milestone's delivery reports, for those who may read its evidence (the contracted
+    organisation, the buying street and the district); anyone else is told it does not exist."""
+    if not can(viewer, "procurement.milestone.view_evidence", milestone):
+        raise NotFound()
+    return milestone.reports.select_related("submitted_by", "reviewed_by").order_by("submitted_at", "id")
+
+
+def fund_payment_requests() -> QuerySet:
+    """The hand-over to the governance fund: accepted milestones whose payment comes from the
+    fund and has not been disbursed yet, oldest first. The fund's disbursement service pays each
+    and then calls ``services.milestone_fund_disbursed``."""
+    from .choices import MilestoneStatus, PaymentSource
+    from .models import Milestone
+
+    return (
+        Milestone.objects.filter(
+            status=MilestoneStatus.ACCEPTED,
+            payment__source=PaymentSource.FUND,
+            payment__fund_disbursement_ref="",
+        )
+        .select_related("payment", "contract__project", "contract__organization")
+        .order_by("payment__recorded_at", "pk")
+    )
+
+
+def organization_track_record(org) -> QuerySet:
+    """The organisation's completed contracts with the street's rating, newest first: its public
+    record of delivered service projects."""
+    from .models import Contract
+
+    return (
+        Contract.objects.filter(organization=org, completed_at__isnull=False)
+        .select_related("project__street", "rating")
+        .order_by("-completed_at", "-pk")
+    )
+
+
+def completed_contract_count(organization_id: int) -> int:
+    """Completed service contracts count as completed work towards an incubatee's graduation."""
+    from .models import Contract
+
+    return Contract.objects.filter(organization_id=organization_id, completed_at__isnull=False).count()
+
+
+def project_for_open_data(project_id: int) -> Project | None:
+    """A project whose record is open data (OCDS): published at some point, whatever came after.
+    Drafts, projects waiting for approval and projects cancelled before publication are not."""
+    return (
+        Project.objects.filter(pk=project_id, status__in=PUBLIC_STATUSES, published_at__isnull=False)
+        .select_related("street", "district", "awarded_bid__organization")
+        .first()
+    )
+
+
+def completed_contracts_annotation(organization_field: str):
+    """``completed_contract_count`` as a query expression over a field holding an organisation
+    id, so that lists (a cohort's incubations) count in their own query."""
+    from django.db.models import IntegerField, OuterRef, Subquery
+    from django.db.models.functions import Coalesce
+
+    from .models import Contract
+
+    counted = (
+        Contract.objects.filter(organization_id=OuterRef(organization_field), completed_at__isnull=False)
+        .order_by()
+        .values("organization_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)

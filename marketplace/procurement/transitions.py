@@ -105,6 +105,9 @@ PROJECT = Lifecycle(
         Transition("propose_award", [P.EVALUATED], P.AWARD_PROPOSED, [S], _("确定拟中标人")),
         Transition("start_publicity", [P.AWARD_PROPOSED], P.PUBLICITY, [S], _("开始公示")),
         Transition("confirm_award", [P.PUBLICITY], P.AWARDED, [S], _("确认中标")),
+        # An upheld objection (质疑成立) sends the project back to its evaluators; the district
+        # may answer objections too, so it may make this move as their consequence.
+        Transition("reopen_evaluation", [P.PUBLICITY], P.OPENED, [S, A], _("重新评审"), reason_required=True),
         Transition("sign_contract", [P.AWARDED], P.CONTRACTED, [S], _("签订合同")),
         Transition("start_delivery", [P.CONTRACTED], P.IN_DELIVERY, [S], _("开始履约")),
         Transition("complete", [P.IN_DELIVERY], P.COMPLETED, [S], _("验收完成")),

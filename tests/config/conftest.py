@@ -11,7 +11,9 @@ from marketplace.core.notifications import notify
 from marketplace.core.roles import Role
 from marketplace.places.choices import PartyOrgKind
 from marketplace.places.models import Community, Grid, PartyOrganization, Street
-from tests.factories import CohortFactory, OrganizationFactory, PartyOrganizationFactory, grant
+from marketplace.procurement import services as procurement
+from tests.factories import CohortFactory, OrganizationFactory, PartyOrganizationFactory, UserFactory, grant
+from tests.marketplace.procurement.conftest import terms
 
 
 @dataclass
@@ -64,7 +66,16 @@ def detail_ids(api_world) -> dict[str, list[int]]:
     grant(api_world.user, Role.ORG_ADMIN, own_org)
     pending_org = OrganizationFactory(street=world.street_a, status="pending")
     cohort = CohortFactory(district=world.district)
+    # A published project (its open data answers) and a draft (which must be a 404).
+    approver = UserFactory()
+    grant(approver, Role.STREET_OFFICIAL, world.street_a)
+    project = procurement.project_create(actor=world.official_a, street=world.street_a, terms=terms())
+    procurement.project_submit(actor=world.official_a, project=project)
+    procurement.project_approve(actor=approver, project=project)
+    procurement.project_publish(actor=world.official_a, project=project)
+    draft = procurement.project_create(actor=world.official_a, street=world.street_a, terms=terms())
     return {
+        "/api/v1/projects/{id}/ocds/": [project.pk, draft.pk],
         "/api/v1/organizations/{id}/": [public_org.pk, own_org.pk, pending_org.pk],
         "/api/v1/cohorts/{id}/scorecards.xlsx": [cohort.pk],
         "/api/v1/streets/{id}/": list(Street.objects.values_list("pk", flat=True)),

@@ -1,0 +1,211 @@
+"""Public pages of the service projects streets buy (政府购买服务), and the bidding pages of the
+organisations' members.
+
+Thin: parse a form, call ``marketplace.procurement.services`` (writes) or ``selectors`` (reads),
+show a service's Chinese error on the form, redirect. Who may read a bid's contents, and when,
+is ``selectors.bid_contents``'s decision alone: these pages never unseal anything themselves, so
+before opening nobody but the bidding organisation sees a price or a proposal.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from marketplace.core.exceptions import DomainError, NotFound
+from marketplace.core.money import format_yuan
+from marketplace.core.permissions import can
+from marketplace.organizations import selectors as org_selectors
+from marketplace.organizations.choices import ServiceCategory
+from marketplace.procurement import selectors, services
+from marketplace.procurement.choices import BidStatus
+from marketplace.procurement.models import Bid
+
+from .procurement_forms import BidForm, ProjectFilterForm, QuestionForm, apply_domain_error
+
+PAGE_SIZE = 20
+
+
+def _public_project(project_id: int):
+    project = selectors.project_list_public().filter(pk=project_id).first()
+    if project is None:
+        raise Http404
+    return project
+
+
+def _bidding_orgs(user) -> list:
+    """The organisations for which the visitor may bid and ask questions."""
+    if not user.is_authenticated:
+        return []
+    return [
+        org for org in org_selectors.organizations_for_member(user) if can(user, "procurement.bid.write", org)
+    ]
+
+
+def _bidding_org(user, org_id: int):
+    org = next((o for o in _bidding_orgs(user) if o.pk == org_id), None)
+    if org is None:
+        raise Http404
+    return org
+
+
+def _own_bid(user, bid_id: int) -> Bid:
+    """A bid of one of the visitor's organisations; anyone else is told it does not exist."""
+    bid = Bid.objects.select_related("project", "organization").filter(pk=bid_id).first()
+    if bid is None or not can(user, "procurement.bid.read_own", bid.organization):
+        raise Http404
+    return bid
+
+
+# --- public list and announcement -----------------------------------------------------------
+def project_list(request):
+    form = ProjectFilterForm(request.GET or None)
+    projects = selectors.project_list_public(**form.filters())
+    page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
+    for project in page:
+        project.budget_display = format_yuan(project.budget_ceiling_fen)
+    return render(request, "procurement/list.html", {"form": form, "page": page, "filtered": form.active})
+
+
+def _render_detail(request, project, *, question_forms=None):
+    user = request.user
+    bidding_open = project.bidding_is_open()
+    own_bids = {}
+    orgs = _bidding_orgs(user)
+    if orgs:
+        own_bids = {b.organization_id: b for b in project.bids.filter(organization__in=orgs)}
+    question_forms = question_forms or {}
+    rows = [
+        {
+            "org": org,
+            "bid": own_bids.get(org.pk),
+            "question_form": question_forms.get(org.pk)
+            or (QuestionForm(prefix=f"q{org.pk}") if bidding_open else None),
+        }
+        for org in orgs
+    ]
+    questions = list(project.questions.all())
+    my_org_ids = {org.pk for org in orgs}
+    return render(
+        request,
+        "procurement/detail.html",
+        {
+            "project": project,
+            "budget": format_yuan(project.budget_ceiling_fen),
+            "criteria": list(project.criteria.all()),
+            "required_categories": [ServiceCategory(c).label for c in project.required_categories],
+            # Every answer is public; an open question only to the organisation that asked it.
+            "answered": [q for q in questions if q.answered_at],
+            "my_open_questions": [
+                q for q in questions if not q.answered_at and q.asked_by_org_id in my_org_ids
+            ],
+            "bid_count": selectors.public_bid_count(project),
+            "bidding_open": bidding_open,
+            "rows": rows,
+            "previous_round": project.previous_round
+            if project.previous_round_id and project.previous_round.status in selectors.PUBLIC_STATUSES
+            else None,
+        },
+    )
+
+
+def project_detail(request, project_id: int):
+    return _render_detail(request, _public_project(project_id))
+
+
+@login_required
+@require_POST
+def question_ask(request, project_id: int, org_id: int):
+    project = _public_project(project_id)
+    org = _bidding_org(request.user, org_id)
+    form = QuestionForm(request.POST, prefix=f"q{org.pk}")
+    if form.is_valid():
+        try:
+            services.question_ask(
+                actor=request.user, project=project, org=org, text=form.cleaned_data["text"]
+            )
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+        else:
+            messages.success(request, _("问题已提交,街道答复后将向所有投标人公开。"))
+            return redirect("procurement:detail", project_id=project.pk)
+    return _render_detail(request, project, question_forms={org.pk: form})
+
+
+# --- bidding --------------------------------------------------------------------------------
+@login_required
+def bid_form(request, project_id: int, org_id: int):
+    project = _public_project(project_id)
+    org = _bidding_org(request.user, org_id)
+    bid = project.bids.filter(organization=org).first()
+    if request.method == "POST":
+        form = BidForm(request.POST)
+        if form.is_valid():
+            try:
+                bid = services.bid_submit(
+                    actor=request.user, project=project, org=org, contents=form.to_contents()
+                )
+            except DomainError as exc:
+                apply_domain_error(form, exc, field_map=BidForm.field_map)
+            else:
+                messages.success(request, _("投标已密封提交。请保存下方的回执。"))
+                return redirect("procurement:receipt", bid_id=bid.pk)
+    else:
+        if not project.bidding_is_open():
+            messages.error(request, _("不在投标时间内:投标已截止或尚未开始。"))
+            return redirect("procurement:detail", project_id=project.pk)
+        initial = {}
+        if bid is not None and bid.sealed_contents:
+            initial = BidForm.initial_from(selectors.bid_contents(viewer=request.user, bid=bid))
+        form = BidForm(initial=initial)
+    return render(
+        request,
+        "procurement/bid_form.html",
+        {
+            "project": project,
+            "org": org,
+            "bid": bid,
+            "form": form,
+            "budget": format_yuan(project.budget_ceiling_fen),
+        },
+    )
+
+
+@login_required
+def receipt(request, bid_id: int):
+    bid = _own_bid(request.user, bid_id)
+    try:
+        contents = selectors.bid_contents(viewer=request.user, bid=bid)
+    except NotFound:
+        raise Http404 from None
+    project = bid.project
+    return render(
+        request,
+        "procurement/receipt.html",
+        {
+            "bid": bid,
+            "project": project,
+            "contents": contents,
+            "price": format_yuan(contents["price_fen"]) if contents else "",
+            "current_terms": bid.terms_version == project.terms_version,
+            "may_withdraw": bid.status == BidStatus.SUBMITTED and project.bidding_is_open(),
+            "may_resubmit": bid.status in (BidStatus.WITHDRAWN, BidStatus.INVALIDATED, BidStatus.SUBMITTED)
+            and project.bidding_is_open(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def bid_withdraw(request, bid_id: int):
+    bid = _own_bid(request.user, bid_id)
+    try:
+        services.bid_withdraw(actor=request.user, bid=bid)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("投标已撤回。截止前可以重新提交。"))
+    return redirect("procurement:receipt", bid_id=bid.pk)

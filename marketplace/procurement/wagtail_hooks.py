@@ -1,0 +1,27 @@
+from wagtail import hooks
+from wagtail.permissions import register_permission_policy
+
+from marketplace.core.admin_permissions import ScopedPermissionPolicy
+
+from .models import Project
+from .viewsets import ProcurementViewSetGroup
+
+# Registered before the viewsets so Wagtail never falls back to Django's model permissions.
+# Projects are never deleted or edited in place: statuses move through the services. Seeing a
+# project in the back office is the buying street's business, as changing it is.
+register_permission_policy(
+    Project,
+    ScopedPermissionPolicy(
+        Project,
+        {
+            "add": "procurement.project.create",
+            "change": "procurement.project.change",
+            "view": "procurement.project.change",
+        },
+    ),
+)
+
+
+@hooks.register("register_admin_viewset")
+def register_procurement_viewsets():
+    return ProcurementViewSetGroup()
