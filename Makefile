@@ -4,6 +4,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
+PYTEST_WORKERS ?= auto
 
 .DEFAULT_GOAL := help
 .PHONY: help venv install install-dev migrate seed run worker test lint format
@@ -46,8 +47,8 @@ run: seed ## Install, migrate, seed and serve at http://127.0.0.1:8000 with a ta
 worker: install ## Run the database task worker
 	$(PY) manage.py db_worker --queue-name '*'
 
-test: install-dev ## Run the whole test suite (SQLite unless DATABASE_URL is set)
-	$(PY) -m pytest $(PYTEST_ARGS)
+test: install-dev ## Run the whole test suite (SQLite unless DATABASE_URL is set), one worker per core
+	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install-dev ## ruff check, ruff format --check, Django checks, migrations up to date
 	$(VENV)/bin/ruff check .

@@ -37,7 +37,10 @@ class RoleGrantForm(ServiceForm):
         scope_groups: dict[str, list] = {}
         for role, places in selectors.grantable_scopes(actor=self.for_user).items():
             kind = ROLE_SCOPE[Role(role)]
-            rows = list(places.select_related(*_RELATED.get(kind, ())).order_by("sort_order", "code"))
+            related = _RELATED.get(kind, ())
+            if related:
+                places = places.select_related(*related)
+            rows = list(places.order_by("sort_order", "code"))
             if not rows:
                 continue
             role_choices.append((role, Role(role).label))
