@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.widgets import AdminDateInput, AdminDateTimeInput
 
 from marketplace.accounts.selectors import user_by_phone_or_email
+from marketplace.core.admin_views import ConfirmForm, ReasonForm  # noqa: F401 - the moves' forms
 from marketplace.core.permissions import scope_queryset
 from marketplace.core.viewsets import ServiceForm
 from marketplace.places.models import District
@@ -26,15 +27,6 @@ def _textarea(rows: int = 3) -> forms.Textarea:
 
 
 # --- lifecycle moves ------------------------------------------------------------------------
-class ConfirmForm(ServiceForm):
-    """A move that needs nothing but the click."""
-
-
-class ReasonForm(ServiceForm):
-    # Not required here: whether a move needs a reason is the lifecycle table's call.
-    reason = forms.CharField(label=_("原因"), max_length=1000, required=False, widget=_textarea())
-
-
 class VerifyForm(ServiceForm):
     override_reason = forms.CharField(
         label=_("信用代码人工核验说明"),

@@ -7,35 +7,33 @@ The lifecycle moves offered on a page are the moves the table allows this viewer
 (``transitions.*.available``); the service checks them again when the form is sent.
 """
 
-import datetime
-from dataclasses import dataclass
 from decimal import Decimal
 
 import django_filters
-from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.functional import cached_property
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import FormView, View
 from wagtail.admin import messages
-from wagtail.admin.admin_url_finder import ModelAdminURLFinder
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.admin.views import generic
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
-from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.viewsets.model import ModelViewSetGroup
 from wagtail.admin.widgets.button import HeaderButton
 
-from marketplace.core.exceptions import DomainError
+from marketplace.core.admin_views import (
+    ExportView,
+    InspectableViewSet,
+    ObjectFormView,
+    ScopedInspectView,
+    history_rows,
+    move_buttons,
+)
 from marketplace.core.permissions import can, scope_queryset
 from marketplace.core.roles import Role
-from marketplace.core.viewsets import ServiceCreateView, ServiceModelViewSet, add_domain_error
+from marketplace.core.viewsets import ServiceCreateView
 from marketplace.places.models import Street
 
 from . import exports, forms, selectors, services, transitions
@@ -53,243 +51,13 @@ COHORT_NS = "organizations_cohort"
 APPLICATION_NS = "organizations_application"
 INCUBATION_NS = "organizations_incubation"
 
-ANY_PERMISSION = ("add", "change", "delete", "view")
-
 
 # --- Small helpers ----------------------------------------------------------------------------
-def _local(value) -> str:
-    if isinstance(value, datetime.datetime):
-        return date_format(timezone.localtime(value), "DATETIME_FORMAT")
-    if isinstance(value, datetime.date):
-        return date_format(value, "DATE_FORMAT")
-    return "—" if value in (None, "") else str(value)
-
-
-def _history_rows(lifecycle, obj) -> list[dict]:
-    """The object's moves (transitions.*.history) in words."""
-    labels = {t.code: t.label for t in lifecycle.transitions}
-    return [
-        {
-            "at": _local(log.created_at),
-            "action": labels.get(log.code, log.code),
-            "from": lifecycle.state_label(log.from_state),
-            "to": lifecycle.state_label(log.to_state),
-            "actor": log.actor.display_label if log.actor_id else _("系统"),
-            "reason": log.reason,
-        }
-        for log in lifecycle.history(obj).select_related("actor").order_by("created_at", "id")
-    ]
-
-
-@dataclass(frozen=True)
-class MoveButton:
-    label: str
-    url: str
-    # A move that asks for input (a reason, an override) opens its form; the others are posted
-    # straight from the page.
-    needs_input: bool
-    serious: bool
-
-
-def _move_buttons(moves, offered: dict, *, namespace: str, obj, url_prefix: str = "") -> list[MoveButton]:
-    buttons = []
-    for move in moves:
-        if move.code not in offered:
-            continue
-        _service, form_class = offered[move.code]
-        buttons.append(
-            MoveButton(
-                label=str(move.label),
-                url=reverse(f"{namespace}:{url_prefix}{move.code}", args=[obj.pk]),
-                needs_input=bool(form_class(instance=obj).fields),
-                serious=move.reason_required,
-            )
-        )
-    return buttons
-
-
 def _average(reviews) -> str:
     scores = [r.score for r in reviews]
     if not scores:
         return "—"
     return f"{Decimal(sum(scores)) / len(scores):.1f}"
-
-
-# --- Form views -------------------------------------------------------------------------------
-class ObjectFormView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormView):
-    """A form about one object whose submission is one service call.
-
-    ``finder(user, pk)`` is the selector that finds the object among those the user may see;
-    ``model`` is the viewset's model, whose permission policy decides who may open the view."""
-
-    model = None
-    finder = None
-    any_permission_required = ANY_PERMISSION
-    template_name = "organizations/admin/action_form.html"
-    form_class = forms.ConfirmForm
-    page_title = ""
-    intro = ""
-    submit_label = _("确定")
-    success_message = _("操作已完成。")
-    header_icon = ""
-    return_url_name = None
-    # The attribute holding the pk of the page to return to (a report returns to its incubation).
-    return_pk_attr = "pk"
-
-    @cached_property
-    def object(self):
-        found = self.finder(self.request.user, self.kwargs["pk"])
-        if found is None:
-            raise Http404
-        return found
-
-    def get(self, request, *args, **kwargs):
-        self.object  # noqa: B018 - an object out of reach is a 404 before anything renders
-        return super().get(request, *args, **kwargs)
-
-    def post(self, request, *args, **kwargs):
-        self.object  # noqa: B018
-        return super().post(request, *args, **kwargs)
-
-    def get_page_subtitle(self):
-        return str(self.object)
-
-    def get_return_url(self) -> str:
-        return reverse(self.return_url_name, args=[getattr(self.object, self.return_pk_attr)])
-
-    def get_breadcrumbs_items(self):
-        return self.breadcrumbs_items + [
-            {"url": self.get_return_url(), "label": self.get_page_subtitle()},
-            {"url": "", "label": self.get_page_title()},
-        ]
-
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "instance": self.object, "for_user": self.request.user}
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            object=self.object,
-            intro=self.intro,
-            submit_label=self.submit_label,
-            cancel_url=self.get_return_url(),
-            **kwargs,
-        )
-
-    def call_service(self, form):
-        raise NotImplementedError
-
-    def get_success_message(self) -> str:
-        return str(self.success_message)
-
-    def form_valid(self, form):
-        try:
-            with transaction.atomic():
-                self.call_service(form)
-        except DomainError as exc:
-            add_domain_error(form, exc)
-            return self.form_invalid(form)
-        messages.success(self.request, self.get_success_message())
-        return redirect(self.get_return_url())
-
-
-class MoveView(ObjectFormView):
-    """One lifecycle move; ``service(actor=..., <object_kwarg>=obj, **form data)`` makes it."""
-
-    lifecycle = None
-    code = None
-    service = None
-    object_kwarg = None
-
-    def get_page_title(self):
-        return self.lifecycle.get(self.code).label
-
-    @property
-    def submit_label(self):
-        return self.get_page_title()
-
-    def call_service(self, form):
-        self.service(actor=self.request.user, **{self.object_kwarg: self.object}, **form.cleaned_data)
-
-    def get_success_message(self) -> str:
-        return str(
-            _("已完成「%(action)s」:%(object)s") % {"action": self.get_page_title(), "object": self.object}
-        )
-
-
-class ExportView(PermissionCheckedMixin, View):
-    """An Excel file from ``exports``; a refusal is a message on the page the user came from."""
-
-    model = None
-    any_permission_required = ANY_PERMISSION
-    fallback_url_name = None
-
-    def build(self) -> tuple[bytes, str]:
-        raise NotImplementedError
-
-    def get(self, request, *args, **kwargs):
-        try:
-            content, filename = self.build()
-        except DomainError as exc:
-            messages.error(request, str(exc.message))
-            return redirect(reverse(self.fallback_url_name))
-        response = HttpResponse(content, content_type=exports.XLSX_CONTENT_TYPE)
-        response["Content-Disposition"] = content_disposition_header(True, filename)
-        return response
-
-
-class ScopedInspectView(generic.InspectView):
-    """An inspect page for an object the viewer may see (through ``finder``), else 404."""
-
-    finder = None
-    page_title = _("详情")
-
-    def get_object(self, queryset=None):
-        found = self.finder(self.request.user, self.pk)
-        if found is None:
-            raise Http404
-        return found
-
-    def get_field_display_value(self, field_name, field):
-        value = super().get_field_display_value(field_name, field)
-        # The inspect template formats a datetime without moving it to local time.
-        if value is None or value == "" or isinstance(value, datetime.date):
-            return _local(value)
-        return value
-
-
-class InspectableViewSet(ServiceModelViewSet):
-    """A viewset whose object page is its inspect view: Wagtail's admin links to objects
-    ("edit URL") lead there, since these models have no edit screen."""
-
-    inspect_view_enabled = True
-
-    @property
-    def url_finder_class(self):
-        return type(
-            "_InspectURLFinder", (ModelAdminURLFinder,), {"edit_url_name": self.get_url_name("inspect")}
-        )
-
-    def move_urlpatterns(self, moves: dict, *, finder, lifecycle, object_kwarg, prefix="", **view_kwargs):
-        """One URL per lifecycle move in ``moves`` ({code: (service, form class)}), each a
-        MoveView that finds the object in scope and calls the service."""
-        view_kwargs.setdefault("return_url_name", self.get_url_name("inspect"))
-        return [
-            path(
-                f"{prefix}{code}/<int:pk>/",
-                self.construct_view(
-                    MoveView,
-                    finder=finder,
-                    lifecycle=lifecycle,
-                    code=code,
-                    service=service,
-                    form_class=form_class,
-                    object_kwarg=object_kwarg,
-                    **view_kwargs,
-                ),
-                name=f"{prefix.replace('-', '_')}{code}",
-            )
-            for code, (service, form_class) in moves.items()
-        ]
 
 
 # --- 社会组织 ----------------------------------------------------------------------------------
@@ -374,8 +142,8 @@ class OrganizationInspectView(ScopedInspectView):
         return super().get_context_data(
             documents=list(org.documents.all()),
             members=list(selectors.member_list(org)),
-            history=_history_rows(transitions.ORGANIZATION, org),
-            moves=_move_buttons(moves, ORG_MOVES, namespace=ORG_NS, obj=org),
+            history=history_rows(transitions.ORGANIZATION, org),
+            moves=move_buttons(moves, ORG_MOVES, namespace=ORG_NS, obj=org),
             **kwargs,
         )
 
@@ -575,8 +343,8 @@ class CohortInspectView(ScopedInspectView):
         cohort = self.object
         moves = transitions.COHORT.available(cohort, self.request.user)
         return super().get_context_data(
-            moves=_move_buttons(moves, COHORT_MOVES, namespace=COHORT_NS, obj=cohort),
-            history=_history_rows(transitions.COHORT, cohort),
+            moves=move_buttons(moves, COHORT_MOVES, namespace=COHORT_NS, obj=cohort),
+            history=history_rows(transitions.COHORT, cohort),
             **kwargs,
         )
 
@@ -757,8 +525,8 @@ class ApplicationInspectView(CohortChildInspectView):
             review_url=reverse(f"{APPLICATION_NS}:review", args=[application.pk]),
             org_url=reverse(f"{ORG_NS}:inspect", args=[application.organization_id]),
             cohort=selectors.cohort_for_staff(user, application.cohort_id),
-            moves=_move_buttons(moves, APPLICATION_MOVES, namespace=APPLICATION_NS, obj=application),
-            history=_history_rows(transitions.APPLICATION, application),
+            moves=move_buttons(moves, APPLICATION_MOVES, namespace=APPLICATION_NS, obj=application),
+            history=history_rows(transitions.APPLICATION, application),
             **kwargs,
         )
 
@@ -885,7 +653,7 @@ class IncubationInspectView(CohortChildInspectView):
         reports = [
             (
                 report,
-                _move_buttons(
+                move_buttons(
                     transitions.REPORT.available(report, user),
                     REPORT_MOVES,
                     namespace=INCUBATION_NS,
@@ -906,8 +674,8 @@ class IncubationInspectView(CohortChildInspectView):
             activities=list(incubation.activities.all()),
             reports=reports,
             org_url=reverse(f"{ORG_NS}:inspect", args=[incubation.organization_id]),
-            moves=_move_buttons(moves, INCUBATION_MOVES, namespace=INCUBATION_NS, obj=incubation),
-            history=_history_rows(transitions.INCUBATION, incubation),
+            moves=move_buttons(moves, INCUBATION_MOVES, namespace=INCUBATION_NS, obj=incubation),
+            history=history_rows(transitions.INCUBATION, incubation),
             **kwargs,
         )
 

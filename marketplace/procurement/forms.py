@@ -10,6 +10,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.widgets import AdminDateInput, AdminDateTimeInput
 
+from marketplace.core.admin_views import ConfirmForm, ReasonForm  # noqa: F401 - the moves' forms
 from marketplace.core.exceptions import ValidationFailed
 from marketplace.core.money import fen_to_yuan_str, yuan_to_fen
 from marketplace.core.permissions import scope_queryset
@@ -26,15 +27,6 @@ def _textarea(rows: int = 3) -> forms.Textarea:
 
 
 # --- lifecycle moves ------------------------------------------------------------------------
-class ConfirmForm(ServiceForm):
-    """A move that needs nothing but the click."""
-
-
-class ReasonForm(ServiceForm):
-    # Not required here: whether a move needs a reason is the lifecycle table's call.
-    reason = forms.CharField(label=_("原因"), max_length=1000, required=False, widget=_textarea())
-
-
 # --- the project's terms --------------------------------------------------------------------
 CRITERIA_EXAMPLE = (
     '[{"name": "价格", "weight": 30, "is_price": true}, '

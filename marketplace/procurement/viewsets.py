@@ -22,19 +22,19 @@ from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSetGroup
 from wagtail.admin.widgets.button import HeaderButton
 
+from marketplace.core.admin_views import (
+    InspectableViewSet,
+    ObjectFormView,
+    ScopedInspectView,
+    history_rows,
+    local_display,
+    move_buttons,
+)
 from marketplace.core.exceptions import DomainError
 from marketplace.core.money import format_yuan
 from marketplace.core.permissions import can, scope_queryset
 from marketplace.core.viewsets import ServiceCreateView
 from marketplace.organizations.choices import ServiceCategory
-from marketplace.organizations.viewsets import (
-    InspectableViewSet,
-    ObjectFormView,
-    ScopedInspectView,
-    _history_rows,
-    _local,
-    _move_buttons,
-)
 
 from . import forms, selectors, services, transitions
 from .choices import BidStatus, ProjectStatus
@@ -296,13 +296,13 @@ class ProjectInspectView(ScopedInspectView):
             criteria=list(project.criteria.all()),
             bid_count=project.current_bid_count,
             opened=opened,
-            opened_at=_local(project.opened_at),
+            opened_at=local_display(project.opened_at),
             bids=bids,
             questions=questions,
-            moves=_move_buttons(
+            moves=move_buttons(
                 project_moves(project, user), PROJECT_MOVES, namespace=PROJECT_NS, obj=project
             ),
-            history=_history_rows(transitions.PROJECT, project),
+            history=history_rows(transitions.PROJECT, project),
             public_url=reverse("procurement:detail", args=[project.pk])
             if project.status in selectors.PUBLIC_STATUSES
             else None,
