@@ -155,7 +155,8 @@ class ObjectFormView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormView
         )
 
     def call_service(self, form):
-        raise NotImplementedError
+        # An interface method: each form view names the one service its submit calls.
+        raise NotImplementedError(f"{type(self).__name__} must define call_service()")
 
     def get_success_message(self) -> str:
         return str(self.success_message)
@@ -205,7 +206,8 @@ class ExportView(PermissionCheckedMixin, View):
     content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
     def build(self) -> tuple[bytes, str]:
-        raise NotImplementedError
+        # An interface method: each export view returns (file bytes, file name).
+        raise NotImplementedError(f"{type(self).__name__} must define build()")
 
     def get(self, request, *args, **kwargs):
         try:

@@ -91,7 +91,8 @@ class ServiceCreateView(generic.CreateView):
     """Create through a service: subclasses implement ``call_service(data)``."""
 
     def call_service(self, data: dict):
-        raise NotImplementedError
+        # An interface method: each create view names the one service that creates.
+        raise NotImplementedError(f"{type(self).__name__} must define call_service()")
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
@@ -130,7 +131,8 @@ class ServiceEditView(generic.EditView):
         )
 
     def call_service(self, instance, data: dict):
-        raise NotImplementedError
+        # An interface method: each edit view names the one service that changes.
+        raise NotImplementedError(f"{type(self).__name__} must define call_service()")
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
