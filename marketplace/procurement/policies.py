@@ -7,6 +7,8 @@ OA, OM = Role.ORG_ADMIN, Role.ORG_MEMBER
 
 register_action("procurement.project.create", [S])
 register_action("procurement.project.change", [S])
+# The district oversees every street's purchases in the back office (and may cancel one).
+register_action("procurement.project.view", [S, A])
 register_action("procurement.question.answer", [S])
 register_action("procurement.bid.write", [OA, OM])
 # Reading opened bids: the street that bought, the district, and the project's evaluators. Before

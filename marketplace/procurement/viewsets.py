@@ -42,6 +42,7 @@ from .models import Project, Question
 
 PROJECT_NS = "procurement_project"
 CHANGE = "procurement.project.change"
+VIEW = "procurement.project.view"
 
 PROJECT_MOVES = {
     "submit": (services.project_submit, forms.ConfirmForm),
@@ -61,7 +62,7 @@ def _current_bid_count():
 
 def project_list_for_staff(user):
     return (
-        scope_queryset(user, Project.objects.select_related("street", "community"), CHANGE)
+        scope_queryset(user, Project.objects.select_related("street", "community"), VIEW)
         .annotate(current_bid_count=_current_bid_count())
         .order_by("-created_at", "-id")
     )

@@ -7,8 +7,8 @@ from .models import Project
 from .viewsets import ProcurementViewSetGroup
 
 # Registered before the viewsets so Wagtail never falls back to Django's model permissions.
-# Projects are never deleted or edited in place: statuses move through the services. Seeing a
-# project in the back office is the buying street's business, as changing it is.
+# Projects are never deleted or edited in place: statuses move through the services. The buying
+# street changes its projects; the district sees every street's (and may cancel).
 register_permission_policy(
     Project,
     ScopedPermissionPolicy(
@@ -16,7 +16,7 @@ register_permission_policy(
         {
             "add": "procurement.project.create",
             "change": "procurement.project.change",
-            "view": "procurement.project.change",
+            "view": "procurement.project.view",
         },
     ),
 )

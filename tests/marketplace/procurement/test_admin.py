@@ -170,3 +170,28 @@ def test_list_query_count_is_constant(login, pw):
     for i in range(3, 30):
         services.project_create(actor=pw.drafter, street=pw.world.street_a, terms=terms(title=f"草稿{i}"))
     assert count() == few
+
+
+def test_district_admin_sees_every_streets_projects_but_changes_none(login, pw):
+    project = pw.published()
+    pw.bid(project, 0, price_fen=21_111_100)
+    other = services.project_create(
+        actor=pw.world.official_b, street=pw.world.street_b, terms=terms(title="乙街道助残项目")
+    )
+    client = login(pw.world.district_admin)
+    listing = _text(client.get(BASE))
+    assert project.title in listing and other.title in listing
+    page = _text(client.get(f"{BASE}inspect/{project.pk}/"))
+    assert "211,111.00" not in page and "中央厨房" not in page  # sealed before opening
+    assert "编辑草稿" not in _text(client.get(f"{BASE}inspect/{other.pk}/"))
+    question = services.question_ask(
+        actor=pw.org_admins[0], project=project, org=pw.orgs[0], text="是否含周末?"
+    )
+    response = client.get(f"{BASE}answer/{question.pk}/")
+    assert response.status_code in (302, 404)  # the form is not offered to the district
+    client.post(f"{BASE}answer/{question.pk}/", {"answer": "区里代答"})
+    question.refresh_from_db()
+    assert question.answered_at is None  # answering is the buying street's job
+    assert client.post(f"{BASE}cancel/{project.pk}/", {"reason": "区级统筹调整"}).status_code == 302
+    project.refresh_from_db()
+    assert project.status == ProjectStatus.CANCELLED
