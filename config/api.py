@@ -12,7 +12,7 @@ from marketplace.organizations.api import (
     OrganizationViewSet,
 )
 from marketplace.places.api import CommunityViewSet, GridViewSet, PartyOrganizationViewSet, StreetViewSet
-from marketplace.procurement.api import ProjectOcdsView
+from marketplace.procurement.api import ProjectOcdsView, ProjectViewSet
 
 router = DefaultRouter()
 router.register("streets", StreetViewSet, basename="street")
@@ -22,6 +22,7 @@ router.register("party-organizations", PartyOrganizationViewSet, basename="party
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("organizations", OrganizationViewSet, basename="organization")
 router.register("cohorts", CohortViewSet, basename="cohort")
+router.register("projects", ProjectViewSet, basename="project")
 
 api_urlpatterns = [
     path("me/", MeView.as_view(), name="api-me"),

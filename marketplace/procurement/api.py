@@ -1,15 +1,18 @@
 """The procurement API. Thin: parse, call a selector or a service, answer; domain errors become
 4xx through ``marketplace.core.api``."""
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions, permissions
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, permissions, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from marketplace.core.api import MAX_ID, ErrorSerializer
+from marketplace.core.api import MAX_ID, ErrorSerializer, IdFilter
+from marketplace.organizations.choices import ServiceCategory
 
 from . import ocds, selectors
-from .serializers import OcdsReleasePackageSerializer
+from .choices import ProjectStatus
+from .serializers import OcdsReleasePackageSerializer, ProjectDetailSerializer, ProjectListSerializer
 
 
 def _id_or_404(raw) -> int:
@@ -48,3 +51,30 @@ class ProjectOcdsView(APIView):
         if project is None:
             raise exceptions.NotFound()
         return Response(ocds.release_package(project, uri=request.build_absolute_uri()))
+
+
+class ProjectFilter(filters.FilterSet):
+    street = IdFilter(field_name="street_id", label="街道编号")
+    category = filters.ChoiceFilter(choices=ServiceCategory.choices, label="服务类别")
+    status = filters.ChoiceFilter(choices=ProjectStatus.choices, label="状态")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="服务项目列表(公开)"),
+    retrieve=extend_schema(summary="服务项目公告、答疑与结果(公开)"),
+)
+class ProjectViewSet(viewsets.ReadOnlyModelViewSet):
+    """Published projects and their public record. Bids are never shown before opening: only
+    their number; the result appears once the award is published."""
+
+    permission_classes = [permissions.AllowAny]
+    filterset_class = ProjectFilter
+
+    def get_serializer_class(self):
+        return ProjectDetailSerializer if self.action == "retrieve" else ProjectListSerializer
+
+    def get_queryset(self):
+        qs = selectors.project_list_public()
+        if self.action == "retrieve":
+            qs = qs.prefetch_related("criteria", "questions")
+        return qs

@@ -76,6 +76,7 @@ def detail_ids(api_world) -> dict[str, list[int]]:
     draft = procurement.project_create(actor=world.official_a, street=world.street_a, terms=terms())
     return {
         "/api/v1/projects/{id}/ocds/": [project.pk, draft.pk],
+        "/api/v1/projects/{id}/": [project.pk, draft.pk],
         "/api/v1/organizations/{id}/": [public_org.pk, own_org.pk, pending_org.pk],
         "/api/v1/cohorts/{id}/scorecards.xlsx": [cohort.pk],
         "/api/v1/streets/{id}/": list(Street.objects.values_list("pk", flat=True)),
