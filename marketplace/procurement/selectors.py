@@ -49,7 +49,18 @@ def bid_contents(*, viewer, bid: Bid) -> dict:
     return sealing.unseal(project, bid.sealed_contents)
 
 
-def project_list_public(*, street_id=None, category=None, status=None) -> QuerySet[Project]:
+def project_list_public(
+    *,
+    street_id=None,
+    community_id=None,
+    category=None,
+    status=None,
+    budget_min_fen=None,
+    budget_max_fen=None,
+) -> QuerySet[Project]:
+    """Published projects (and everything after), newest first, with the number of bids made.
+    A community filter also keeps the street-wide projects of the community's street: they serve
+    it too. Budget bounds are inclusive, in fen."""
     qs = (
         Project.objects.filter(status__in=PUBLIC_STATUSES)
         .select_related("street", "community")
@@ -70,10 +81,19 @@ def project_list_public(*, street_id=None, category=None, status=None) -> QueryS
     )
     if street_id:
         qs = qs.filter(street_id=street_id)
+    if community_id:
+        from marketplace.places.models import Community
+
+        home_street = Community.objects.filter(pk=community_id).values("street_id")
+        qs = qs.filter(Q(community_id=community_id) | Q(community__isnull=True, street_id__in=home_street))
     if category:
         qs = qs.filter(category=category)
     if status:
         qs = qs.filter(status=status)
+    if budget_min_fen is not None:
+        qs = qs.filter(budget_ceiling_fen__gte=budget_min_fen)
+    if budget_max_fen is not None:
+        qs = qs.filter(budget_ceiling_fen__lte=budget_max_fen)
     return qs.order_by("-published_at", "-id")
 
 
