@@ -334,3 +334,35 @@ def completed_contracts_annotation(organization_field: str):
         .values("n")
     )
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+# --- what search may index --------------------------------------------------------------------
+def project_search_documents(project_ids=None) -> list[dict]:
+    """The searchable record of published projects: the announcement's own words and its place,
+    category, status, budget and public bid count, in a constant number of queries. This is the
+    only thing search indexes about a project, so it never holds a bid's contents, a bidder
+    before the result, or anyone's personal data; drafts and projects awaiting approval have no
+    document at all."""
+    qs = project_list_public()
+    if project_ids is not None:
+        qs = qs.filter(pk__in=list(project_ids))
+    return [
+        {
+            "id": project.pk,
+            "kind": "project",
+            "title": project.title,
+            "body": "\n".join((project.description, project.service_targets, project.performance_goals)),
+            "street_id": project.street_id,
+            "street": project.street.name,
+            "community_id": project.community_id,
+            "community": project.community.name if project.community_id else "",
+            "category": project.category,
+            "status": project.status,
+            "open": project.bidding_is_open(),
+            "budget_ceiling_fen": project.budget_ceiling_fen,
+            "bid_count": project.bid_count,
+            "published_at": project.published_at,
+            "bid_close_at": project.bid_close_at,
+        }
+        for project in qs
+    ]
