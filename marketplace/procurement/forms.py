@@ -10,16 +10,19 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.widgets import AdminDateInput, AdminDateTimeInput
 
+from marketplace.accounts.selectors import user_by_phone_or_email
 from marketplace.core.admin_views import ConfirmForm, ReasonForm  # noqa: F401 - the moves' forms
 from marketplace.core.exceptions import ValidationFailed
-from marketplace.core.money import fen_to_yuan_str, yuan_to_fen
+from marketplace.core.money import fen_to_yuan_str, format_yuan, yuan_to_fen
 from marketplace.core.permissions import scope_queryset
 from marketplace.core.viewsets import ServiceForm
 from marketplace.organizations.choices import Grade, ServiceCategory
 from marketplace.places.models import Community, Street
 
-from .choices import FundingSource
-from .services import CriterionData, ProjectTerms
+from . import ranking
+from .choices import BidStatus, FundingSource, PaymentSource
+from .models import Bid, Score
+from .services import CriterionData, MilestoneTerms, ProjectTerms
 
 
 def _textarea(rows: int = 3) -> forms.Textarea:
@@ -178,3 +181,242 @@ class RepublishForm(ServiceForm):
         # The failed round's window is over; the new one is typed fresh.
         self.initial.pop("bid_open_at", None)
         self.initial.pop("bid_close_at", None)
+
+
+# --- evaluation and award ---------------------------------------------------------------------
+class EvaluatorAppointForm(ServiceForm):
+    contact = forms.CharField(
+        label=_("评审专家手机号或邮箱"), max_length=254, help_text=_("评审专家须已在平台注册。")
+    )
+
+    def clean_contact(self):
+        user = user_by_phone_or_email(self.cleaned_data["contact"])
+        if user is None:
+            raise forms.ValidationError(_("未找到使用该手机号或邮箱的用户,请先请其注册。"))
+        return user
+
+
+class EvaluationReportForm(ServiceForm):
+    # Required by the service, which says so in Chinese.
+    report = forms.CharField(
+        label=_("评审报告"),
+        required=False,
+        max_length=20000,
+        widget=_textarea(8),
+        help_text=_("评审委员会对排名的意见和理由,将随评审结果保存。"),
+    )
+
+
+class _RankedBidField(forms.ModelChoiceField):
+    def label_from_instance(self, bid):
+        return _("第%(rank)s名 %(org)s(总分 %(score)s,报价 %(price)s)") % {
+            "rank": bid.result.rank,
+            "org": bid.organization.name,
+            "score": ranking.format_milli(bid.result.total_score_milli),
+            "price": format_yuan(bid.price_fen),
+        }
+
+
+class AwardProposeForm(ServiceForm):
+    bid = _RankedBidField(label=_("拟中标投标"), queryset=Bid.objects.none(), empty_label=None)
+    reason = forms.CharField(
+        label=_("理由"),
+        required=False,
+        max_length=2000,
+        widget=_textarea(),
+        help_text=_("推荐的不是排名第一的投标时须说明理由。"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.pop("bid", None)
+        project = self.instance
+        if project is not None:
+            self.fields["bid"].queryset = (
+                Bid.objects.filter(project=project, status=BidStatus.OPENED, result__isnull=False)
+                .select_related("organization", "result")
+                .order_by("result__rank", "pk")
+            )
+
+
+class ObjectionResolveForm(ServiceForm):
+    upheld = forms.TypedChoiceField(
+        label=_("处理结果"),
+        choices=[("0", _("质疑不成立")), ("1", _("质疑成立(撤回公示结果,重新评审)"))],
+        coerce=lambda value: value == "1",
+        widget=forms.RadioSelect,
+    )
+    response = forms.CharField(label=_("答复"), required=False, max_length=5000, widget=_textarea(5))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The objection's stored answer is not a default for a new one.
+        self.initial.pop("response", None)
+        self.initial.pop("upheld", None)
+
+
+class DeclarationForm(ServiceForm):
+    statement = forms.CharField(
+        label=_("声明内容"),
+        required=False,
+        max_length=2000,
+        widget=_textarea(5),
+        initial=_(
+            "本人承诺:与本项目各投标组织不存在利害关系,未在其中担任任何职务;"
+            "将独立、客观、公正地评审,并对评审情况保密。"
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.pop("statement", None)
+
+
+class ScoreForm(ServiceForm):
+    """One evaluator's scores of one opened bid: a value and a comment per non-price criterion.
+    Any integer is accepted here: the range is the service's rule, refused in its words."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        bid = self.instance
+        self.criteria = list(bid.project.criteria.filter(is_price=False).order_by("sort_order", "pk"))
+        mine = {
+            s.criterion_id: s
+            for s in Score.objects.filter(bid=bid, evaluator=self.for_user, criterion__in=self.criteria)
+        }
+        for criterion in self.criteria:
+            value, comment = f"value_{criterion.pk}", f"comment_{criterion.pk}"
+            self.fields[value] = forms.IntegerField(
+                label=_("%(name)s得分(0–100,权重 %(w)s)") % {"name": criterion.name, "w": criterion.weight},
+                help_text=criterion.guidance,
+                widget=forms.NumberInput(attrs={"min": 0, "max": 100}),
+            )
+            self.fields[comment] = forms.CharField(
+                label=_("%(name)s评语") % {"name": criterion.name},
+                required=False,
+                max_length=2000,
+                widget=_textarea(2),
+            )
+            if criterion.pk in mine:
+                self.initial[value] = mine[criterion.pk].value
+                self.initial[comment] = mine[criterion.pk].comment
+
+    def rows(self):
+        """(criterion, value, comment) per criterion, from the cleaned data."""
+        data = self.cleaned_data
+        return [(c, data[f"value_{c.pk}"], data.get(f"comment_{c.pk}", "")) for c in self.criteria]
+
+    def field_for(self, criterion, service_field: str) -> str:
+        return {"value": f"value_{criterion.pk}", "comment": f"comment_{criterion.pk}"}.get(
+            service_field, service_field
+        )
+
+
+# --- contract and delivery --------------------------------------------------------------------
+def _optional_fen(form, name):
+    value = (form.cleaned_data.get(name) or "").strip()
+    if not value:
+        return None
+    try:
+        return yuan_to_fen(value)
+    except ValidationFailed as exc:
+        raise forms.ValidationError(str(exc.message)) from None
+
+
+class ContractForm(ServiceForm):
+    amount = forms.CharField(label=_("合同金额(元)"), max_length=20, required=False)
+    terms = forms.CharField(label=_("合同主要条款"), required=False, max_length=20000, widget=_textarea(5))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.pop("terms", None)
+        bid = getattr(self.instance, "awarded_bid", None)
+        if bid is not None and bid.price_fen is not None:
+            self.fields["amount"].help_text = _("留空即为中标价 %(price)s;不能高于中标价。") % {
+                "price": format_yuan(bid.price_fen)
+            }
+
+    def clean_amount(self):
+        return _optional_fen(self, "amount")
+
+    field_map = {"amount_fen": "amount"}
+
+
+class MilestoneRowForm(forms.Form):
+    # Every field optional: an untouched row is skipped, a half-filled one is the service's to
+    # refuse ("请填写第2个节点的到期日").
+    title = forms.CharField(label=_("节点名称"), required=False, max_length=150)
+    percent = forms.IntegerField(label=_("付款比例(%)"), required=False)
+    due_on = forms.DateField(label=_("到期日"), required=False, widget=AdminDateInput)
+    deliverables = forms.CharField(label=_("交付成果"), required=False, widget=_textarea(2))
+
+
+class _MilestoneFormSet(forms.BaseFormSet):
+    def terms(self) -> list[MilestoneTerms]:
+        return [
+            MilestoneTerms(
+                f.cleaned_data.get("title") or "",
+                f.cleaned_data.get("percent"),
+                f.cleaned_data.get("due_on"),
+                f.cleaned_data.get("deliverables") or "",
+            )
+            for f in self.forms
+            if f.has_changed()
+        ]
+
+
+MilestoneFormSet = forms.formset_factory(
+    MilestoneRowForm, formset=_MilestoneFormSet, extra=5, max_num=20, validate_max=True
+)
+
+
+class AmendForm(ServiceForm):
+    description = forms.CharField(label=_("变更内容"), required=False, max_length=5000, widget=_textarea(4))
+    amount = forms.CharField(
+        label=_("变更后合同金额(元)"),
+        max_length=20,
+        help_text=_("追加金额不得超过原合同金额的10%;已验收的节点金额不变,其余按比例重新分配。"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.pop("description", None)  # the project's own description is not the change
+        contract = getattr(self.instance, "contract", None)
+        if contract is not None:
+            self.initial["amount"] = fen_to_yuan_str(contract.amount_fen).replace(",", "")
+
+    def clean_amount(self):
+        return _optional_fen(self, "amount")
+
+    field_map = {"amount_fen": "amount"}
+
+
+def _source_field(form, milestone) -> None:
+    """A payment source to choose only when the project is paid from both; otherwise the service
+    takes the project's one source."""
+    if milestone.contract.project.funding_source == FundingSource.BOTH:
+        form.fields["source"] = forms.ChoiceField(
+            label=_("付款来源"), choices=[("", "—"), *PaymentSource.choices], required=False
+        )
+
+
+class MilestoneAcceptForm(ServiceForm):
+    note = forms.CharField(label=_("验收意见"), required=False, max_length=5000, widget=_textarea(3))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance is not None:
+            _source_field(self, self.instance)
+
+
+class MilestonePayForm(ServiceForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance is not None:
+            _source_field(self, self.instance)
+
+
+class RatingForm(ServiceForm):
+    # The 1–5 range is the service's rule.
+    score = forms.IntegerField(label=_("评分(1–5分)"), widget=forms.NumberInput(attrs={"min": 1, "max": 5}))
+    comment = forms.CharField(label=_("评价"), required=False, max_length=2000, widget=_textarea(4))

@@ -7,10 +7,13 @@ page are those the lifecycle table allows this viewer now (``transitions.PROJECT
 
 Sealed bids: these screens never call ``sealing`` or ``selectors.bid_contents``. Before opening
 they show only the number of bids; after opening, each bid's organisation, status and price
-(``Bid.price_fen``, written at opening) and nothing else of its contents.
+(``Bid.price_fen``, written at opening) and nothing else of its contents. (Evaluators read the
+contents on their own screens, ``admin_evaluation``, through ``selectors.bid_contents``.)
+
+Evaluation and award are in ``admin_evaluation``, contract and delivery in ``admin_delivery``;
+this module puts them on the project's page and its routes.
 """
 
-from django.db.models import Count, F, Q
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -23,6 +26,7 @@ from wagtail.admin.viewsets.model import ModelViewSetGroup
 from wagtail.admin.widgets.button import HeaderButton
 
 from marketplace.core.admin_views import (
+    ExportView,
     InspectableViewSet,
     ObjectFormView,
     ScopedInspectView,
@@ -32,17 +36,21 @@ from marketplace.core.admin_views import (
 )
 from marketplace.core.exceptions import DomainError
 from marketplace.core.money import format_yuan
-from marketplace.core.permissions import can, scope_queryset
+from marketplace.core.permissions import can
 from marketplace.core.viewsets import ServiceCreateView
 from marketplace.organizations.choices import ServiceCategory
 
-from . import forms, selectors, services, transitions
-from .choices import BidStatus, ProjectStatus
-from .models import Project, Question
-
-PROJECT_NS = "procurement_project"
-CHANGE = "procurement.project.change"
-VIEW = "procurement.project.view"
+from . import admin_delivery, admin_evaluation, exports, forms, selectors, services, transitions
+from .admin_common import (
+    CHANGE,
+    PROJECT_NS,
+    VIEW,
+    project_for_staff,
+    project_list_for_staff,
+    question_for_staff,
+)
+from .choices import ProjectStatus
+from .models import Project
 
 PROJECT_MOVES = {
     "submit": (services.project_submit, forms.ConfirmForm),
@@ -52,37 +60,27 @@ PROJECT_MOVES = {
     "open_bids": (services.project_open_bids, forms.ConfirmForm),
     "fail": (services.project_fail, forms.ReasonForm),
     "cancel": (services.project_cancel, forms.ReasonForm),
+    "evaluate": (services.project_complete_evaluation, forms.EvaluationReportForm),
+    "propose_award": (services.award_propose, forms.AwardProposeForm),
+    "start_publicity": (services.award_publicity_start, forms.ConfirmForm),
+    "confirm_award": (services.award_confirm, forms.ConfirmForm),
+    "start_delivery": (services.delivery_start, forms.ConfirmForm),
+    "complete": (services.project_complete, forms.ConfirmForm),
 }
+# Moves with a screen of their own rather than a MoveView: the contract and its milestones.
+PROJECT_BUTTONS = {**PROJECT_MOVES, "sign_contract": (services.contract_sign, forms.ContractForm)}
 
 
-# --- finding what the viewer may see ----------------------------------------------------------
-def _current_bid_count():
-    return Count("bids", filter=Q(bids__status=BidStatus.SUBMITTED, bids__terms_version=F("terms_version")))
-
-
-def project_list_for_staff(user):
-    return (
-        scope_queryset(user, Project.objects.select_related("street", "community"), VIEW)
-        .annotate(current_bid_count=_current_bid_count())
-        .order_by("-created_at", "-id")
-    )
-
-
-def project_for_staff(user, project_id):
-    return project_list_for_staff(user).filter(pk=project_id).first()
-
-
-def question_for_staff(user, question_id):
-    question = Question.objects.select_related("project").filter(pk=question_id).first()
-    if question is None or not can(user, CHANGE, question.project):
-        return None
-    return question
-
-
+# --- what the viewer may do -------------------------------------------------------------------
 def project_moves(project, user) -> list:
     """The table's moves, plus opening once the deadline has passed: the service closes bidding
-    itself, so the official need not wait for the scheduled close."""
+    itself, so the official need not wait for the scheduled close. Confirming the award waits
+    for the end of publicity (the service would refuse it before)."""
     moves = transitions.PROJECT.available(project, user)
+    if project.status == ProjectStatus.PUBLICITY and (
+        project.publicity_ends_at is None or timezone.now() < project.publicity_ends_at
+    ):
+        moves = [m for m in moves if m.code != "confirm_award"]
     codes = {m.code for m in moves}
     if (
         project.status == ProjectStatus.PUBLISHED
@@ -115,6 +113,21 @@ def _window_label(project) -> str:
 class ProjectIndexView(generic.IndexView):
     def get_base_queryset(self):
         return project_list_for_staff(self.request.user)
+
+    @cached_property
+    def header_buttons(self):
+        buttons = list(super().header_buttons)
+        if can(self.request.user, VIEW):
+            buttons.append(
+                HeaderButton(_("导出Excel"), url=reverse(f"{PROJECT_NS}:export"), icon_name="download")
+            )
+        return buttons
+
+
+class ProjectExportView(ExportView):
+    def build(self):
+        content = exports.projects_xlsx(actor=self.request.user)
+        return content, f"服务项目-{timezone.localdate():%Y%m%d}.xlsx"
 
 
 class ProjectCreateView(_FieldMapMixin, ServiceCreateView):
@@ -280,29 +293,18 @@ class ProjectInspectView(ScopedInspectView):
             }
             for q in project.questions.select_related("asked_by_org")
         ]
-        # Only what opening wrote in the clear: the organisation, the status and the price.
-        bids = (
-            [
-                {
-                    "organization": b.organization.name,
-                    "status": b.get_status_display(),
-                    "price": format_yuan(b.price_fen),
-                }
-                for b in project.bids.filter(price_fen__isnull=False).select_related("organization")
-            ]
-            if opened
-            else []
-        )
+        # The opened bids show only what opening wrote in the clear: organisation, status, price.
         return super().get_context_data(
             criteria=list(project.criteria.all()),
             bid_count=project.current_bid_count,
             opened=opened,
             opened_at=local_display(project.opened_at),
-            bids=bids,
             questions=questions,
             moves=move_buttons(
-                project_moves(project, user), PROJECT_MOVES, namespace=PROJECT_NS, obj=project
+                project_moves(project, user), PROJECT_BUTTONS, namespace=PROJECT_NS, obj=project
             ),
+            **admin_evaluation.evaluation_context(project, user),
+            **admin_delivery.contract_context(project, user),
             history=history_rows(transitions.PROJECT, project),
             public_url=reverse("procurement:detail", args=[project.pk])
             if project.status in selectors.PUBLIC_STATUSES
@@ -355,6 +357,8 @@ class ProjectViewSet(InspectableViewSet):
         "performance_goals",
         "published_at",
         "cancel_reason",
+        "evaluation_report",
+        "publicity_ends_at",
     ]
 
     def get_urlpatterns(self):
@@ -375,7 +379,19 @@ class ProjectViewSet(InspectableViewSet):
                 ("answer", AnswerView, question_for_staff),
             )
         ]
-        return [*super().get_urlpatterns(), *moves, *extra]
+        export = path(
+            "export/",
+            self.construct_view(ProjectExportView, fallback_url_name=self.get_url_name("index")),
+            name="export",
+        )
+        return [
+            *super().get_urlpatterns(),
+            *moves,
+            *extra,
+            export,
+            *admin_evaluation.project_urlpatterns(self),
+            *admin_delivery.delivery_urlpatterns(self),
+        ]
 
 
 class ProcurementViewSetGroup(ModelViewSetGroup):
@@ -385,4 +401,12 @@ class ProcurementViewSetGroup(ModelViewSetGroup):
     items = (ProjectViewSet,)
 
 
-__all__ = ["ProcurementViewSetGroup", "ProjectViewSet", "project_for_staff", "project_list_for_staff"]
+EvaluatorViewSet = admin_evaluation.EvaluatorViewSet
+
+__all__ = [
+    "EvaluatorViewSet",
+    "ProcurementViewSetGroup",
+    "ProjectViewSet",
+    "project_for_staff",
+    "project_list_for_staff",
+]
