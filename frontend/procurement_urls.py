@@ -11,4 +11,11 @@ urlpatterns = [
     path("<int:project_id>/ask/<int:org_id>/", views.question_ask, name="ask"),
     path("bids/<int:bid_id>/", views.receipt, name="receipt"),
     path("bids/<int:bid_id>/withdraw/", views.bid_withdraw, name="withdraw"),
+    path("bids/<int:bid_id>/objection/", views.objection_raise, name="objection"),
+    path("contracts/<int:contract_id>/", views.delivery, name="delivery"),
+    path(
+        "contracts/<int:contract_id>/milestones/<int:milestone_id>/report/",
+        views.milestone_report,
+        name="milestone_report",
+    ),
 ]

@@ -15,6 +15,7 @@ from marketplace.core.files import private_file_open
 from marketplace.core.models import NotificationKind
 from marketplace.core.selectors import waiting_for_me
 from marketplace.organizations.selectors import organizations_for_member
+from marketplace.procurement import selectors as procurement_selectors
 
 
 @login_required
@@ -27,6 +28,7 @@ def my_portal(request):
             "waiting": waiting_for_me(request.user),
             "identity": account_selectors.identity_of(request.user),
             "my_organizations": organizations_for_member(request.user),
+            "my_procurement": procurement_selectors.member_procurement(request.user),
         },
     )
 

@@ -366,3 +366,146 @@ def project_search_documents(project_ids=None) -> list[dict]:
         }
         for project in qs
     ]
+
+
+# --- the bidding organisations' own pages -----------------------------------------------------
+def bidding_organizations(user) -> list:
+    """The organisations for which the user may bid, ask, object and report (org admin or
+    member)."""
+    from marketplace.organizations.selectors import organizations_for_member
+
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return [org for org in organizations_for_member(user) if can(user, "procurement.bid.write", org)]
+
+
+def bid_eligibility_refusal(project: Project, org) -> str | None:
+    """Why the organisation may not bid for the project, in Chinese, or None when it may: it must
+    be verified and not suspended, hold the project's minimum grade (still valid today) and be of
+    one of the project's service categories. The one rule behind ``bid_submit`` and the "projects
+    I may bid for" filter; it reads only the two rows, so a list can apply it without queries."""
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    from marketplace.organizations.choices import Grade
+    from marketplace.organizations.selectors import bid_refusal_reason
+
+    reason = bid_refusal_reason(org)
+    if reason:
+        return reason
+    if project.min_grade:
+        order = {g: i for i, g in enumerate(Grade.values)}
+        if not org.grade_valid_on(timezone.localdate()) or order[org.grade] < order[project.min_grade]:
+            return _("本项目要求评估等级 %(g)s 及以上(且在有效期内)。") % {"g": project.min_grade}
+    if project.required_categories and org.category not in project.required_categories:
+        return _("本项目限定的服务类别不包括贵组织的类别。")
+    return None
+
+
+def project_list_biddable(*, viewer, now=None, **filters) -> QuerySet[Project]:
+    """``project_list_public`` (same filters) cut to the projects open for bidding now for which
+    at least one of the viewer's organisations is eligible, by ``bid_eligibility_refusal``."""
+    from django.utils import timezone
+
+    orgs = bidding_organizations(viewer)
+    qs = project_list_public(**filters)
+    if not orgs:
+        return qs.none()
+    now = now or timezone.now()
+    open_now = Project.objects.filter(
+        status=ProjectStatus.PUBLISHED, bid_open_at__lte=now, bid_close_at__gt=now
+    ).only("pk", "min_grade", "required_categories")
+    ids = [p.pk for p in open_now if any(bid_eligibility_refusal(p, org) is None for org in orgs)]
+    return qs.filter(pk__in=ids)
+
+
+def organization_objections(*, viewer, bid: Bid) -> list:
+    """The objections the bid's organisation raised on the bid's project, with their answers,
+    for the organisation's own members; anyone else is told they do not exist."""
+    from .models import Objection
+
+    if not can(viewer, "procurement.bid.read_own", bid.organization):
+        raise NotFound()
+    return list(Objection.objects.filter(project_id=bid.project_id, organization_id=bid.organization_id))
+
+
+# The personal page lists the latest ones only.
+MEMBER_LIST_LIMIT = 30
+
+
+def member_procurement(user) -> dict | None:
+    """The bids (newest first, drafts aside) and contracts of the user's organisations for the
+    personal page, in a constant number of queries; None for someone in no bidding organisation."""
+    from django.db.models import F
+
+    from marketplace.core.permissions import scope_queryset
+
+    from .models import Contract
+
+    if not bidding_organizations(user):
+        return None
+    bids = (
+        scope_queryset(
+            user,
+            Bid.objects.select_related("project", "organization").defer("sealed_contents"),
+            "procurement.bid.read_own",
+        )
+        .exclude(status=BidStatus.DRAFT)
+        .order_by("-submitted_at", "-id")
+    )
+    contracts = scope_queryset(
+        user,
+        Contract.objects.select_related("project", "organization").defer("terms"),
+        "procurement.milestone.report",
+    ).order_by(F("completed_at").asc(nulls_first=True), "-signed_at", "-id")
+    return {"bids": list(bids[:MEMBER_LIST_LIMIT]), "contracts": list(contracts[:MEMBER_LIST_LIMIT])}
+
+
+def contract_delivery(*, viewer, contract_id: int):
+    """A contract as its organisation delivers it (履约): the milestones in order with their
+    payment and their reports (oldest first), each report carrying ``evidence`` (its files),
+    ``outcome_code`` (pending, accepted, returned) and ``outcome`` (its label), in a constant
+    number of queries. Only the contracted
+    organisation's members; anyone else is told it does not exist."""
+    from django.db.models import Prefetch
+    from django.utils.translation import gettext as _
+
+    from marketplace.core.models import PrivateFile
+
+    from .choices import MilestoneStatus
+    from .models import Contract, Milestone, MilestoneReport
+
+    contract = (
+        Contract.objects.select_related("project__street", "organization")
+        .prefetch_related(
+            Prefetch(
+                "milestones",
+                queryset=Milestone.objects.select_related("payment")
+                .prefetch_related(
+                    Prefetch("reports", queryset=MilestoneReport.objects.order_by("submitted_at", "id"))
+                )
+                .order_by("seq"),
+            )
+        )
+        .filter(pk=contract_id)
+        .first()
+    )
+    if contract is None or not can(viewer, "procurement.milestone.report", contract):
+        raise NotFound()
+    milestones = list(contract.milestones.all())
+    file_ids = [fid for m in milestones for r in m.reports.all() for fid in r.evidence_file_ids]
+    files = {str(f.pk): f for f in PrivateFile.objects.filter(pk__in=file_ids)} if file_ids else {}
+    for milestone in milestones:
+        reports = list(milestone.reports.all())
+        for i, report in enumerate(reports):
+            report.evidence = [files[fid] for fid in report.evidence_file_ids if fid in files]
+            last = i == len(reports) - 1
+            # A report is reviewed once: accepted ends the milestone, so an earlier reviewed
+            # report, or the last one of a returned milestone, was sent back.
+            if report.reviewed_at is None:
+                report.outcome_code, report.outcome = "pending", _("待验收")
+            elif last and milestone.status in (MilestoneStatus.ACCEPTED, MilestoneStatus.PAID):
+                report.outcome_code, report.outcome = "accepted", _("已验收")
+            else:
+                report.outcome_code, report.outcome = "returned", _("退回修改")
+    return contract

@@ -21,16 +21,15 @@ from marketplace.core.permissions import require
 from marketplace.core.scheduling import enqueue_at
 from marketplace.organizations.choices import Grade, ServiceCategory
 from marketplace.organizations.models import Organization
-from marketplace.organizations.selectors import bid_refusal_reason, member_list
+from marketplace.organizations.selectors import member_list
 
-from .. import sealing, transitions
+from .. import sealing, selectors, transitions
 from ..choices import BidStatus, FundingSource, ProjectStatus
 from ..models import Bid, EvaluationCriterion, Project, Question
 
 # An answer published this close to the deadline pushes the deadline back to leave bidders
 # this much time after it.
 QA_MIN_NOTICE = datetime.timedelta(days=3)
-GRADE_ORDER = {g: i for i, g in enumerate(Grade.values)}
 
 
 # --- drafting -------------------------------------------------------------------------------
@@ -288,9 +287,10 @@ def project_change_terms(*, actor, project: Project, terms: ProjectTerms, reason
     return project
 
 
-def _tell_bidders(project: Project, title: str, body: str = "") -> None:
-    org_ids = project.bids.exclude(status=BidStatus.DRAFT).values_list("organization_id", flat=True)
-    for org in Organization.objects.filter(pk__in=list(org_ids)):
+def _tell_bidders(project: Project, title: str, body: str = "", *, also_org_ids=()) -> None:
+    """Tell the members of every organisation that has bid (and of ``also_org_ids``)."""
+    org_ids = {*project.bids.exclude(status=BidStatus.DRAFT).values_list("organization_id", flat=True)}
+    for org in Organization.objects.filter(pk__in=org_ids | set(also_org_ids)):
         for assignment in member_list(org):
             notify(recipient=assignment.user, kind=NotificationKind.PROCUREMENT, title=title, body=body)
 
@@ -335,7 +335,12 @@ def question_answer(*, actor, question: Question, answer: str) -> Question:
         project.save(update_fields=["bid_close_at"])
         _schedule_close(project)
     audit.record(actor=actor, action="procurement.question.answer", obj=project, changes=changes)
-    _tell_bidders(project, str(_("项目「%(t)s」发布了新的答疑") % {"t": project.title}))
+    # The asking organisation hears of its answer even before it has bid.
+    _tell_bidders(
+        project,
+        str(_("项目「%(t)s」发布了新的答疑") % {"t": project.title}),
+        also_org_ids=[question.asked_by_org_id],
+    )
     return question
 
 
@@ -357,16 +362,8 @@ REQUIRED_DECLARATIONS = {
 
 
 def _eligibility_refusal(project: Project, org: Organization) -> str | None:
-    reason = bid_refusal_reason(org)
-    if reason:
-        return reason
-    if project.min_grade:
-        today = timezone.localdate()
-        if not org.grade_valid_on(today) or GRADE_ORDER[org.grade] < GRADE_ORDER[project.min_grade]:
-            return str(_("本项目要求评估等级 %(g)s 及以上(且在有效期内)。") % {"g": project.min_grade})
-    if project.required_categories and org.category not in project.required_categories:
-        return str(_("本项目限定的服务类别不包括贵组织的类别。"))
-    return None
+    # One rule for this service and the "projects I may bid for" filter of the public list.
+    return selectors.bid_eligibility_refusal(project, org)
 
 
 @transaction.atomic
