@@ -8,6 +8,7 @@ from .organizations import (
     ScorecardFactory,
 )
 from .places import CommunityFactory, DistrictFactory, GridFactory, PartyOrganizationFactory, StreetFactory
+from .volunteers import ActivityFactory, ServiceRecordFactory, ShiftFactory, SignupFactory, VolunteerFactory  # noqa: F401
 
 __all__ = [
     "ApplicationFactory",
