@@ -12,7 +12,15 @@ from marketplace.organizations.api import (
     OrganizationViewSet,
 )
 from marketplace.places.api import CommunityViewSet, GridViewSet, PartyOrganizationViewSet, StreetViewSet
-from marketplace.procurement.api import ProjectOcdsView, ProjectViewSet
+from marketplace.procurement.api import BidViewSet, MilestoneViewSet, ProjectOcdsView, ProjectViewSet
+from marketplace.procurement.api_manage import (
+    ManageBidViewSet,
+    ManageContractViewSet,
+    ManageMilestoneViewSet,
+    ManageObjectionViewSet,
+    ManageProjectViewSet,
+    ManageQuestionViewSet,
+)
 
 router = DefaultRouter()
 router.register("streets", StreetViewSet, basename="street")
@@ -23,6 +31,14 @@ router.register("notifications", NotificationViewSet, basename="notification")
 router.register("organizations", OrganizationViewSet, basename="organization")
 router.register("cohorts", CohortViewSet, basename="cohort")
 router.register("projects", ProjectViewSet, basename="project")
+router.register("bids", BidViewSet, basename="bid")
+router.register("milestones", MilestoneViewSet, basename="milestone")
+router.register("manage/projects", ManageProjectViewSet, basename="manage-project")
+router.register("manage/questions", ManageQuestionViewSet, basename="manage-question")
+router.register("manage/bids", ManageBidViewSet, basename="manage-bid")
+router.register("manage/objections", ManageObjectionViewSet, basename="manage-objection")
+router.register("manage/milestones", ManageMilestoneViewSet, basename="manage-milestone")
+router.register("manage/contracts", ManageContractViewSet, basename="manage-contract")
 
 api_urlpatterns = [
     path("me/", MeView.as_view(), name="api-me"),

@@ -1,9 +1,11 @@
+import datetime
 from dataclasses import dataclass
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
+from django.utils import timezone
 
 from marketplace.accounts.tokens import api_token_issue
 from marketplace.core.models import NotificationKind
@@ -13,7 +15,8 @@ from marketplace.places.choices import PartyOrgKind
 from marketplace.places.models import Community, Grid, PartyOrganization, Street
 from marketplace.procurement import services as procurement
 from tests.factories import CohortFactory, OrganizationFactory, PartyOrganizationFactory, UserFactory, grant
-from tests.marketplace.procurement.conftest import terms
+from tests.marketplace.procurement.conftest import contents, terms
+from tests.marketplace.procurement.test_contracts import plan
 
 
 @dataclass
@@ -56,8 +59,48 @@ def api_world(world) -> ApiWorld:
     )
 
 
+def _in_delivery(world, approver, org, org_admin, time_machine) -> dict:
+    """A project taken through the services to delivery, so that the rows of every stage exist
+    (a bid, a question, an objection, a contract and its milestones); the clock then goes back
+    to now. ``org_admin`` bids for ``org`` and wins."""
+    started = timezone.now()
+    official = world.official_a
+    project = procurement.project_create(
+        actor=official, street=world.street_a, terms=terms(title="履约中的项目", min_valid_bids=1)
+    )
+    procurement.project_submit(actor=official, project=project)
+    procurement.project_approve(actor=approver, project=project)
+    procurement.project_publish(actor=official, project=project)
+    bid = procurement.bid_submit(actor=org_admin, project=project, org=org, contents=contents())
+    time_machine.move_to(project.bid_close_at + datetime.timedelta(minutes=1))
+    procurement.project_open_bids(actor=official, project=project)
+    evaluator = UserFactory()
+    procurement.evaluator_appoint(actor=official, project=project, user=evaluator)
+    procurement.conflict_declare(actor=evaluator, project=project, statement="本人与各投标人无利害关系。")
+    for criterion in project.criteria.filter(is_price=False):
+        procurement.score_record(actor=evaluator, bid=bid, criterion=criterion, value=80)
+    procurement.project_complete_evaluation(actor=official, project=project, report="唯一有效投标,方案可行。")
+    procurement.award_propose(actor=official, project=project, bid=bid)
+    procurement.award_publicity_start(actor=official, project=project)
+    objection = procurement.objection_raise(actor=org_admin, project=project, org=org, text="请复核评分。")
+    procurement.objection_resolve(actor=official, objection=objection, upheld=False, response="复核无误。")
+    project.refresh_from_db()
+    time_machine.move_to(project.publicity_ends_at + datetime.timedelta(minutes=1))
+    procurement.award_confirm(actor=official, project=project)
+    contract = procurement.contract_sign(actor=official, project=project, milestones=plan(project))
+    procurement.delivery_start(actor=official, project=project)
+    time_machine.move_to(started)
+    return {
+        "project": project.pk,
+        "bid": bid.pk,
+        "objection": objection.pk,
+        "contract": contract.pk,
+        "milestones": list(contract.milestones.values_list("pk", flat=True)),
+    }
+
+
 @pytest.fixture
-def detail_ids(api_world) -> dict[str, list[int]]:
+def detail_ids(api_world, time_machine) -> dict[str, list[int]]:
     """Real ids for each API path with an {id}, so that detail answers carry data."""
     world = api_world.world
     public_org = OrganizationFactory(street=world.street_a, community=world.community_a)
@@ -74,7 +117,31 @@ def detail_ids(api_world) -> dict[str, list[int]]:
     procurement.project_approve(actor=approver, project=project)
     procurement.project_publish(actor=world.official_a, project=project)
     draft = procurement.project_create(actor=world.official_a, street=world.street_a, terms=terms())
+    # The token holder's organisation bids and asks on the published project, and wins another
+    # that is now being delivered.
+    bid = procurement.bid_submit(actor=api_world.user, project=project, org=own_org, contents=contents())
+    question = procurement.question_ask(actor=api_world.user, project=project, org=own_org, text="含周末吗?")
+    done = _in_delivery(world, approver, own_org, api_world.user, time_machine)
+    projects = [project.pk, draft.pk, done["project"]]
+    milestones = done["milestones"]
     return {
+        "/api/v1/projects/{id}/questions/": projects,
+        "/api/v1/projects/{id}/objections/": projects,
+        "/api/v1/bids/{id}/": [bid.pk, done["bid"]],
+        "/api/v1/bids/{id}/withdraw/": [bid.pk, done["bid"]],
+        "/api/v1/milestones/{id}/reports/": milestones,
+        **{
+            f"/api/v1/manage/projects/{{id}}/{suffix}": projects
+            for suffix in ("", "moves/", "evaluators/", "declaration/", "evaluation/", "award/", "contract/")
+        },
+        "/api/v1/manage/questions/{id}/answer/": [question.pk],
+        "/api/v1/manage/bids/{id}/scores/": [bid.pk, done["bid"]],
+        "/api/v1/manage/bids/{id}/disqualify/": [bid.pk, done["bid"]],
+        "/api/v1/manage/objections/{id}/resolve/": [done["objection"]],
+        "/api/v1/manage/milestones/{id}/accept/": milestones,
+        "/api/v1/manage/milestones/{id}/return/": milestones,
+        "/api/v1/manage/milestones/{id}/pay/": milestones,
+        "/api/v1/manage/contracts/{id}/rating/": [done["contract"]],
         "/api/v1/projects/{id}/ocds/": [project.pk, draft.pk],
         "/api/v1/projects/{id}/": [project.pk, draft.pk],
         "/api/v1/organizations/{id}/": [public_org.pk, own_org.pk, pending_org.pk],
