@@ -35,7 +35,6 @@ from .models import Project
 MILESTONE_MOVES = {
     "accept": (services.milestone_accept, forms.MilestoneAcceptForm),
     "return": (services.milestone_return, forms.ReasonForm),
-    "pay": (services.milestone_pay, forms.MilestonePayForm),
 }
 CONTRACT_STATUSES = frozenset({ProjectStatus.CONTRACTED, ProjectStatus.IN_DELIVERY, ProjectStatus.COMPLETED})
 MANAGE = "procurement.contract.manage"
@@ -52,12 +51,10 @@ def _payment_label(milestone) -> str:
 
 
 def milestone_moves(milestone, user) -> list:
-    """The table's moves, less a payment already recorded (acceptance records it; a fund payment
-    then waits for the fund's disbursement, not for the street)."""
-    moves = transitions.MILESTONE.available(milestone, user)
-    if hasattr(milestone, "payment"):
-        moves = [m for m in moves if m.code != "pay"]
-    return moves
+    """The review moves the table allows this user now. The table's "pay" move has no button:
+    acceptance records the payment itself, and a fund payment then waits for the fund's
+    disbursement, not for the street."""
+    return [m for m in transitions.MILESTONE.available(milestone, user) if m.code in MILESTONE_MOVES]
 
 
 def contract_context(project, user) -> dict:

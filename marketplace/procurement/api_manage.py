@@ -32,7 +32,6 @@ from .serializers import (
     EvaluatorAppointInputSerializer,
     ManagedProjectDetailSerializer,
     MilestoneAcceptInputSerializer,
-    MilestonePayInputSerializer,
     MilestoneSerializer,
     ObjectionResolveInputSerializer,
     ObjectionSerializer,
@@ -414,22 +413,6 @@ class ManageMilestoneViewSet(_StaffViewSet):
         payload.is_valid(raise_exception=True)
         services.milestone_return(
             actor=request.user, milestone=milestone, reason=payload.validated_data["reason"]
-        )
-        return self._answer(milestone)
-
-    @write_schema(
-        "登记付款",
-        description="为已验收、尚未登记付款的节点登记付款(验收时通常已自动登记)。",
-        request=MilestonePayInputSerializer,
-        response=MilestoneSerializer,
-    )
-    @action(detail=True, methods=["post"])
-    def pay(self, request, pk=None):
-        milestone = self._milestone(pk)
-        payload = MilestonePayInputSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        services.milestone_pay(
-            actor=request.user, milestone=milestone, source=payload.validated_data["source"]
         )
         return self._answer(milestone)
 

@@ -409,13 +409,6 @@ class MilestoneAcceptForm(ServiceForm):
             _source_field(self, self.instance)
 
 
-class MilestonePayForm(ServiceForm):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance is not None:
-            _source_field(self, self.instance)
-
-
 class RatingForm(ServiceForm):
     # The 1–5 range is the service's rule.
     score = forms.IntegerField(label=_("评分(1–5分)"), widget=forms.NumberInput(attrs={"min": 1, "max": 5}))

@@ -589,10 +589,6 @@ class MilestoneAcceptInputSerializer(serializers.Serializer):
     )
 
 
-class MilestonePayInputSerializer(serializers.Serializer):
-    source = serializers.ChoiceField(choices=PaymentSource.choices, help_text="付款来源")
-
-
 class RatingInputSerializer(serializers.Serializer):
     score = serializers.IntegerField(help_text="评分,1到5")
     comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")

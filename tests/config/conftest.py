@@ -140,7 +140,6 @@ def detail_ids(api_world, time_machine) -> dict[str, list[int]]:
         "/api/v1/manage/objections/{id}/resolve/": [done["objection"]],
         "/api/v1/manage/milestones/{id}/accept/": milestones,
         "/api/v1/manage/milestones/{id}/return/": milestones,
-        "/api/v1/manage/milestones/{id}/pay/": milestones,
         "/api/v1/manage/contracts/{id}/rating/": [done["contract"]],
         "/api/v1/projects/{id}/ocds/": [project.pk, draft.pk],
         "/api/v1/projects/{id}/": [project.pk, draft.pk],

@@ -34,7 +34,7 @@ from marketplace.organizations.selectors import member_list
 from .. import ranking, selectors, transitions
 from ..choices import BidStatus, ObjectionStatus, ProjectStatus
 from ..models import Bid, BidResult, ConflictDeclaration, EvaluationCriterion, Objection, Project, Score
-from .projects import _tell_bidders, project_fail
+from .projects import _close_if_due, _tell_bidders, project_fail
 
 # Publicity is counted in working days of the district's calendar, whatever zone the server or
 # the request is in.
@@ -127,7 +127,8 @@ def _refuse_if_conflicted(user, project: Project) -> None:
 def evaluator_appoint(*, actor, project: Project, user) -> RoleAssignment:
     """Appoint ``user`` evaluator (评审专家) of the project: a role over this project only."""
     require(actor, "procurement.evaluator.appoint", project)
-    project = _lock(project)
+    # The deadline holds on every write, whether or not the closing task has run yet.
+    project = _close_if_due(_lock(project), actor)
     if project.status not in (ProjectStatus.BIDDING_CLOSED, ProjectStatus.OPENED):
         raise ValidationFailed(_("只有投标截止后、评审完成前可以指派评审专家。"), code="not_evaluating")
     if user is None or not user.is_active:

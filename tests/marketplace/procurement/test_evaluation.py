@@ -126,9 +126,12 @@ def test_only_the_projects_street_appoints_and_only_around_the_opening(pw, time_
     for i, price in enumerate(PRICES):
         pw.bid(project, i, price_fen=price)
     time_machine.move_to(project.bid_close_at + datetime.timedelta(minutes=1), tick=False)
-    services.project_close_bidding(actor=pw.drafter, project=project)
-    # After the deadline, before opening: allowed.
+    # After the deadline, before opening: allowed, even before the closing task has run.
+    project.refresh_from_db()
+    assert project.status == ProjectStatus.PUBLISHED
     services.evaluator_appoint(actor=pw.drafter, project=project, user=expert)
+    project.refresh_from_db()
+    assert project.status == ProjectStatus.BIDDING_CLOSED
     for outsider in (
         pw.world.official_b,
         pw.world.district_admin,

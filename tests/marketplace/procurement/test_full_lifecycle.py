@@ -103,7 +103,9 @@ def test_a_project_goes_from_draft_to_a_completed_rated_contract(pw, time_machin
     assert [b["organization"] for b in result["bidders"]][0] == orgs[1].name
     assert all(b["total_score_milli"] is not None for b in result["bidders"])
     objection = services.objection_raise(actor=admins[0], project=project, org=orgs[0], text="评分有误。")
-    services.objection_resolve(actor=approver, objection=objection, upheld=False, response="经复核,评分无误。")
+    services.objection_resolve(
+        actor=approver, objection=objection, upheld=False, response="经复核,评分无误。"
+    )
     objection.refresh_from_db()
     assert objection.status == ObjectionStatus.DISMISSED
     assert notified(admins[0], "质疑")
