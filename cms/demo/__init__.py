@@ -7,7 +7,7 @@ A later capability adds its demo data by writing a module here (e.g. ``procureme
 ``seed_projects(ctx)``) and appending its step to ``STEPS`` after the steps it relies on.
 """
 
-from . import organizations, places, portal, users
+from . import organizations, places, portal, procurement, users
 from .base import DEMO_PASSWORD, DemoContext, DemoLogin
 
 STEPS = [
@@ -20,6 +20,8 @@ STEPS = [
     portal.seed_home_page,
     portal.seed_portal_settings,
     organizations.seed_organizations,
+    users.seed_procurement_staff,
+    procurement.seed_projects,
 ]
 
 __all__ = ["DEMO_PASSWORD", "STEPS", "DemoContext", "DemoLogin"]

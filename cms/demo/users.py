@@ -58,6 +58,32 @@ STAFF = [
 ]
 RESIDENT = {"key": "resident", "username": "demo-resident", "phone": "+8613800000001", "name": "赵敏"}
 
+# Service purchase needs two officials in every street: a project drafted by one is approved by
+# the other (双人把关). The first street's drafter is the demo street official above; its approver
+# logs in too, so the demo can show an approval. The other streets' officials get no password
+# (hashing eight would slow the demo for nothing). Keys: "official:<street code>:1|2".
+STREET_OFFICIALS = [
+    # (street index, n, username, e-mail (login) or "", phone, name)
+    (0, 2, "demo-street-2", "street2@taihe.example", "+8613800000017", "周明"),
+    (1, 1, "demo-official-th02-1", "", "+8613800000021", "陈志刚"),
+    (1, 2, "demo-official-th02-2", "", "+8613800000022", "林海燕"),
+    (2, 1, "demo-official-th03-1", "", "+8613800000023", "黄伟"),
+    (2, 2, "demo-official-th03-2", "", "+8613800000024", "何静"),
+    (3, 1, "demo-official-th04-1", "", "+8613800000025", "郭强"),
+    (3, 2, "demo-official-th04-2", "", "+8613800000026", "马丽娟"),
+    (4, 1, "demo-official-th05-1", "", "+8613800000027", "罗斌"),
+    (4, 2, "demo-official-th05-2", "", "+8613800000028", "梁晓红"),
+]
+# A pool of evaluators (评审专家): they hold no role until a street appoints them over one
+# project (the procurement step does). The first logs in, to score the demo's opened project.
+EVALUATORS = [
+    ("demo-expert", "expert@taihe.example", "+8613800000031", "张建华"),
+    ("demo-expert-2", "", "+8613800000032", "王敏"),
+    ("demo-expert-3", "", "+8613800000033", "刘德胜"),
+    ("demo-expert-4", "", "+8613800000034", "陈晓雯"),
+    ("demo-expert-5", "", "+8613800000035", "杨帆"),
+]
+
 
 def _ensure_user(ctx: DemoContext, *, username: str, name: str, email: str = "", phone: str = "") -> User:
     """Find the demo account by its login (e-mail or phone) or username, or create it.
@@ -187,3 +213,66 @@ def seed_resident(ctx: DemoContext) -> None:
             note="也可用手机验证码登录(验证码打印在控制台)",
         )
     )
+
+
+def _ensure_account(ctx: DemoContext, *, username: str, email: str, phone: str, name: str) -> User:
+    """A login with the demo password when an e-mail is given; otherwise an account without a
+    usable password, found by phone or username like the others."""
+    if email:
+        return _ensure_user(ctx, username=username, email=email, phone=phone, name=name)
+    user = User.objects.filter(phone=phone).first() or User.objects.filter(username=username).first()
+    if user is not None:
+        return user
+    user = User(username=username, display_name=name, phone=phone, phone_verified=True)
+    user.set_unusable_password()
+    user.save()
+    audit.record(
+        actor=ctx.admin,
+        action="accounts.user.create",
+        obj=user,
+        changes={"username": username},
+        reason=DEMO_REASON,
+    )
+    ctx.count("用户")
+    return user
+
+
+def seed_procurement_staff(ctx: DemoContext) -> None:
+    """Two street officials per street and the pool of evaluators, for the service projects."""
+    streets = {}
+    for code, name, _communities in STREETS:
+        streets[code] = Street.objects.filter(code=code).first() or Street.objects.get(name=name)
+    first_code = STREETS[0][0]
+    ctx.users[f"official:{first_code}:1"] = ctx.users["street_official"]
+    for index, n, username, email, phone, name in STREET_OFFICIALS:
+        code = STREETS[index][0]
+        street = streets[code]
+        user = _ensure_account(ctx, username=username, email=email, phone=phone, name=name)
+        if not _holds(user, Role.STREET_OFFICIAL, street):
+            role_assign(actor=ctx.admin, user=user, role=Role.STREET_OFFICIAL, scope=street)
+            ctx.count("角色授权")
+        ctx.users[f"official:{code}:{n}"] = user
+        if email:
+            ctx.logins.append(
+                DemoLogin(
+                    role=str(Role.STREET_OFFICIAL.label),
+                    scope=street.name,
+                    login=email,
+                    password=DEMO_PASSWORD,
+                    note="审批同事起草的服务项目;首次进入 /admin/ 须绑定动态口令(TOTP)",
+                )
+            )
+    experts = []
+    for username, email, phone, name in EVALUATORS:
+        experts.append(_ensure_account(ctx, username=username, email=email, phone=phone, name=name))
+        if email:
+            ctx.logins.append(
+                DemoLogin(
+                    role=str(Role.EVALUATOR.label),
+                    scope="由街道按项目指派",
+                    login=email,
+                    password=DEMO_PASSWORD,
+                    note="已被指派评审一个已开标项目,尚待声明并评分",
+                )
+            )
+    ctx.users["evaluators"] = experts
