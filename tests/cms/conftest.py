@@ -17,3 +17,13 @@ def private_root(settings, tmp_path):
     storages._storages.pop("private", None)
     yield tmp_path / "private"
     storages._storages.pop("private", None)
+
+
+def seed_steps_up_to(monkeypatch, last_step) -> None:
+    """Make ``seed_demo`` run its steps up to ``last_step`` only. A module that checks the early
+    steps seeds for every test; the later, heavier steps have modules of their own that seed
+    once per module."""
+    from cms import demo
+    from cms.management.commands import seed_demo
+
+    monkeypatch.setattr(seed_demo, "STEPS", demo.STEPS[: demo.STEPS.index(last_step) + 1])

@@ -16,6 +16,7 @@ from marketplace.core.permissions import can
 from marketplace.core.roles import Role
 from marketplace.places.choices import PartyOrgKind
 from marketplace.places.models import Community, District, Grid, PartyOrganization, Street
+from tests.cms.conftest import seed_steps_up_to
 from tests.factories import DistrictFactory, UserFactory, grant
 
 STAFF_LOGINS = [users.ADMIN["email"], *(row["email"] for row in users.STAFF)]
@@ -28,7 +29,8 @@ def seed() -> str:
 
 
 @pytest.fixture
-def seeded(db) -> str:
+def seeded(db, monkeypatch) -> str:
+    seed_steps_up_to(monkeypatch, users.seed_procurement_staff)
     return seed()
 
 

@@ -28,6 +28,7 @@ from marketplace.organizations.models import (
     Scorecard,
     ServiceTag,
 )
+from tests.cms.conftest import seed_steps_up_to
 
 
 def seed() -> str:
@@ -37,7 +38,8 @@ def seed() -> str:
 
 
 @pytest.fixture
-def seeded(db) -> str:
+def seeded(db, monkeypatch) -> str:
+    seed_steps_up_to(monkeypatch, demo.seed_organizations)
     return seed()
 
 
