@@ -25,7 +25,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from marketplace.core.api import MAX_ID, ErrorSerializer, IdFilter
-from marketplace.core.permissions import scope_queryset
 from marketplace.organizations.choices import ServiceCategory
 
 from . import ocds, selectors, services
@@ -84,18 +83,6 @@ def write_schema(summary: str, *, request, response, created: bool = False, desc
 # --- reads of the organisations' own rows ------------------------------------------------------
 # The same scopes the services check (a role over the organisation), so that another
 # organisation's bid or milestone is not found rather than refused.
-def own_bids(user):
-    return scope_queryset(
-        user, Bid.objects.select_related("project", "organization"), "procurement.bid.read_own"
-    )
-
-
-def own_milestones(user):
-    return scope_queryset(
-        user, Milestone.objects.select_related("contract__project"), "procurement.milestone.report"
-    )
-
-
 # --- public record -----------------------------------------------------------------------------
 class ProjectOcdsView(APIView):
     permission_classes = [permissions.AllowAny]
@@ -253,7 +240,11 @@ class BidViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Bid.objects.none()
-        return own_bids(self.request.user).exclude(status=BidStatus.DRAFT).order_by("-submitted_at", "-id")
+        return (
+            selectors.bid_list_own(self.request.user)
+            .exclude(status=BidStatus.DRAFT)
+            .order_by("-submitted_at", "-id")
+        )
 
     def get_serializer_class(self):
         return BidDetailSerializer if self.action == "retrieve" else BidSerializer
@@ -287,9 +278,9 @@ class BidViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
-        bid = first_or_404(own_bids(request.user), pk)
+        bid = first_or_404(selectors.bid_list_own(request.user), pk)
         bid = services.bid_withdraw(actor=request.user, bid=bid)
-        return Response(BidSerializer(first_or_404(own_bids(request.user), bid.pk)).data)
+        return Response(BidSerializer(first_or_404(selectors.bid_list_own(request.user), bid.pk)).data)
 
 
 # --- delivery reports --------------------------------------------------------------------------
@@ -310,7 +301,7 @@ class MilestoneViewSet(viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
     def reports(self, request, pk=None):
-        milestone = first_or_404(own_milestones(request.user), pk)
+        milestone = first_or_404(selectors.milestone_list_reportable(request.user), pk)
         payload = MilestoneReportInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         report = services.milestone_report_submit(

@@ -14,8 +14,6 @@ from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from marketplace.core.permissions import action_roles, scope_q
-
 from . import selectors, services
 from .api import first_or_404, write_schema
 from .choices import BidStatus
@@ -71,26 +69,14 @@ COUNTED_BIDS = [
 
 
 # --- reads: the projects a staff member manages or evaluates -----------------------------------
-def managed_projects(user):
-    """Projects the user may see in the back office (its street, the district) or evaluates."""
-    q = None
-    for act in ("procurement.project.view", "procurement.evaluation.score"):
-        part = scope_q(user, action_roles(act), Project.SCOPE_LOOKUPS)
-        if part is not None:
-            q = part if q is None else q | part
-    if q is None:
-        return Project.objects.none()
-    return Project.objects.filter(q)
-
-
 def _managed(model, path: str, user):
     """Rows of ``model`` whose project (at ``path``) the user manages or evaluates."""
-    return model.objects.filter(**{f"{path}__in": managed_projects(user).values("pk")})
+    return model.objects.filter(**{f"{path}__in": selectors.project_list_managed(user).values("pk")})
 
 
 def _detail(request, project: Project) -> dict:
     project = first_or_404(
-        managed_projects(request.user)
+        selectors.project_list_managed(request.user)
         .select_related("street", "community")
         .prefetch_related("criteria", "questions", "objections")
         .annotate(bid_count=Count("bids", filter=Q(bids__status__in=COUNTED_BIDS))),
@@ -127,7 +113,7 @@ class ManageProjectViewSet(mixins.ListModelMixin, _StaffViewSet):
         if getattr(self, "swagger_fake_view", False):
             return Project.objects.none()
         return (
-            managed_projects(self.request.user)
+            selectors.project_list_managed(self.request.user)
             .select_related("street", "community")
             .annotate(bid_count=Count("bids", filter=Q(bids__status__in=COUNTED_BIDS)))
             .order_by("-created_at", "-id")
@@ -137,7 +123,7 @@ class ManageProjectViewSet(mixins.ListModelMixin, _StaffViewSet):
         return ProjectListSerializer if self.action == "list" else ManagedProjectDetailSerializer
 
     def _project(self) -> Project:
-        return self._find(managed_projects(self.request.user), self.kwargs["pk"])
+        return self._find(selectors.project_list_managed(self.request.user), self.kwargs["pk"])
 
     def retrieve(self, request, *args, **kwargs):
         return Response(_detail(request, self._project()))

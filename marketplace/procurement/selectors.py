@@ -509,3 +509,40 @@ def contract_delivery(*, viewer, contract_id: int):
             else:
                 report.outcome_code, report.outcome = "returned", _("退回修改")
     return contract
+
+
+# --- scoped lists of the API ----------------------------------------------------------------
+def bid_list_own(user) -> QuerySet[Bid]:
+    """Bids of the organisations the user belongs to (rows only: contents go through
+    ``bid_contents``)."""
+    from marketplace.core.permissions import scope_queryset
+
+    return scope_queryset(
+        user, Bid.objects.select_related("project", "organization"), "procurement.bid.read_own"
+    )
+
+
+def milestone_list_reportable(user):
+    """Milestones of the contracts of the user's organisations, which its members report on."""
+    from marketplace.core.permissions import scope_queryset
+
+    from .models import Milestone
+
+    return scope_queryset(
+        user, Milestone.objects.select_related("contract__project"), "procurement.milestone.report"
+    )
+
+
+def project_list_managed(user) -> QuerySet[Project]:
+    """Projects the user sees in the back office (its street's, or every street's for the
+    district) or evaluates."""
+    from marketplace.core.permissions import action_roles, scope_q
+
+    q = None
+    for act in ("procurement.project.view", "procurement.evaluation.score"):
+        part = scope_q(user, action_roles(act), Project.SCOPE_LOOKUPS)
+        if part is not None:
+            q = part if q is None else q | part
+    if q is None:
+        return Project.objects.none()
+    return Project.objects.filter(q)
