@@ -14,10 +14,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from marketplace.core.exceptions import DomainError
+from marketplace.core.money import format_yuan
 from marketplace.core.permissions import can
 from marketplace.core.roles import Role
 from marketplace.organizations import selectors, services, transitions
 from marketplace.organizations.choices import CohortStatus, IncubationStatus, OrgStatus
+from marketplace.procurement import selectors as procurement_selectors
 
 from .organization_forms import (
     ActivityForm,
@@ -31,6 +33,8 @@ from .organization_forms import (
 )
 
 PAGE_SIZE = 20
+# The public profile lists this many of the latest completed service contracts.
+TRACK_RECORD_SIZE = 20
 
 
 def _my_organizations(user) -> list:
@@ -58,6 +62,14 @@ def directory(request):
     )
 
 
+def _track_record(org) -> list:
+    """The organisation's completed service contracts with the street's rating, newest first."""
+    contracts = list(procurement_selectors.organization_track_record(org)[:TRACK_RECORD_SIZE])
+    for contract in contracts:
+        contract.amount_display = format_yuan(contract.amount_fen)
+    return contracts
+
+
 def profile(request, org_id: int):
     org = selectors.organization_public_profile(org_id)
     if org is None:
@@ -71,6 +83,7 @@ def profile(request, org_id: int):
             "private": private,
             "documents": selectors.organization_documents(org) if private else [],
             "incubations": sorted(org.incubations.all(), key=lambda i: i.started_at, reverse=True),
+            "track_record": _track_record(org),
             "today": timezone.localdate(),
         },
     )

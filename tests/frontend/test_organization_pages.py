@@ -221,7 +221,7 @@ def test_profile_shows_the_public_fields_in_chinese(client, world, listed):
     )
     # The capabilities not built yet say so plainly instead of showing made-up records.
     for heading, empty in [
-        ("已完成的服务项目", "街道购买服务功能尚未上线"),
+        ("已完成的服务项目", "该组织尚无验收完成的服务项目"),
         ("组织的志愿服务活动", "志愿服务功能尚未上线"),
         ("接受的捐赠", "基层治理专项基金功能尚未上线"),
     ]:
