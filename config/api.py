@@ -21,6 +21,15 @@ from marketplace.procurement.api_manage import (
     ManageProjectViewSet,
     ManageQuestionViewSet,
 )
+from marketplace.volunteers.api import (
+    ActivityViewSet,
+    CertificateVerifyView,
+    CertificateViewSet,
+    CheckinView,
+    MyVolunteerView,
+    ShiftViewSet,
+    SignupViewSet,
+)
 
 router = DefaultRouter()
 router.register("streets", StreetViewSet, basename="street")
@@ -39,6 +48,10 @@ router.register("manage/bids", ManageBidViewSet, basename="manage-bid")
 router.register("manage/objections", ManageObjectionViewSet, basename="manage-objection")
 router.register("manage/milestones", ManageMilestoneViewSet, basename="manage-milestone")
 router.register("manage/contracts", ManageContractViewSet, basename="manage-contract")
+router.register("activities", ActivityViewSet, basename="activity")
+router.register("shifts", ShiftViewSet, basename="shift")
+router.register("signups", SignupViewSet, basename="signup")
+router.register("certificates", CertificateViewSet, basename="certificate")
 
 api_urlpatterns = [
     path("me/", MeView.as_view(), name="api-me"),
@@ -48,6 +61,13 @@ api_urlpatterns = [
         name="api-notification-preferences",
     ),
     path("me/token/", MeTokenView.as_view(), name="api-me-token"),
+    path("me/volunteer/", MyVolunteerView.as_view(), name="api-me-volunteer"),
+    path("checkin/", CheckinView.as_view(), name="api-checkin"),
+    re_path(
+        r"^certificates/(?P<id>[^/]+)/verify/$",
+        CertificateVerifyView.as_view(),
+        name="api-certificate-verify",
+    ),
     # Before the router, whose "{pk}.{format}" route would take "export" for an id.
     path(
         "organizations/export.xlsx",

@@ -461,3 +461,99 @@ class ServiceRecord(models.Model):
     @property
     def hours(self) -> float:
         return round(self.minutes / 60, 2)
+
+
+class CertificateImmutableError(Exception):
+    """Raised when code tries to change a certificate once issued."""
+
+
+class CertificateSequence(models.Model):
+    """The last certificate serial handed out in a year: the one row issuers meet, so that two
+    certificates issued at the same moment never share a number."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last_serial = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("证明编号序列")
+        verbose_name_plural = _("证明编号序列")
+
+
+class Certificate(models.Model):
+    """A volunteer service certificate (志愿服务证明): the confirmed hours of a period, as they
+    stood on the issue date, under a number anyone may check on the public page.
+
+    Everything printed is copied in when the certificate is issued (name, masked ID number,
+    hours, issuer) and never changed afterwards: a later correction of hours calls for a new
+    certificate. The full ID number is never stored here.
+    """
+
+    number = models.CharField(_("证明编号"), max_length=32, unique=True)
+    year = models.PositiveIntegerField(_("年度"))
+    serial = models.PositiveIntegerField(_("年度序号"))
+    volunteer = models.ForeignKey(
+        Volunteer, verbose_name=_("志愿者"), on_delete=models.PROTECT, related_name="certificates"
+    )
+    holder_name = models.CharField(_("姓名"), max_length=50)
+    id_number_masked = models.CharField(_("身份证号码(脱敏)"), max_length=18)
+    period_start = models.DateField(_("服务期间起"))
+    period_end = models.DateField(_("服务期间止"))
+    minutes = models.PositiveIntegerField(_("服务时长(分钟)"))
+    record_count = models.PositiveIntegerField(_("服务记录数"))
+    issuer_name = models.CharField(_("出具单位"), max_length=200)
+    issuer_community = models.ForeignKey(
+        "places.Community",
+        verbose_name=_("出具社区"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    district = models.ForeignKey("places.District", on_delete=models.PROTECT, related_name="+")
+    street = models.ForeignKey("places.Street", on_delete=models.PROTECT, related_name="+")
+    community = models.ForeignKey("places.Community", on_delete=models.PROTECT, related_name="+")
+    issued_on = models.DateField(_("出具日期"))
+    issued_at = models.DateTimeField(_("出具时间"), default=timezone.now)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("出具人"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    SCOPE_LOOKUPS = {
+        "user": "volunteer__user_id",
+        "community": "community_id",
+        "street": "street_id",
+        "district": "district_id",
+    }
+
+    class Meta:
+        verbose_name = _("志愿服务证明")
+        verbose_name_plural = _("志愿服务证明")
+        ordering = ["-issued_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "serial"], name="uniq_certificate_serial"),
+            models.CheckConstraint(
+                condition=models.Q(period_start__lte=models.F("period_end")),
+                name="certificate_period_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise CertificateImmutableError("A certificate is never edited: issue a new one.")
+        super().save(*args, **kwargs)
+
+    def scope_chain(self):
+        return [
+            ("certificate", self.pk),
+            ("user", self.volunteer.user_id),
+            ("community", self.community_id),
+            ("street", self.street_id),
+            ("district", self.district_id),
+        ]
+
+    @property
+    def hours(self) -> float:
+        return round(self.minutes / 60, 1)

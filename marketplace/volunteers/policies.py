@@ -35,3 +35,20 @@ register_action("volunteers.activity.manage", ORGANISERS)
 register_action("volunteers.activity.oversee", [*ORGANISERS, A])
 # A volunteer's records: the person, and whoever sees the registry entry.
 register_action("volunteers.record.view", [OWNER, C, G, S, A])
+# --- certificates, rosters and exports ------------------------------------------------------
+# Issuing a certificate: the volunteer themself, the community workers of their home community,
+# and the district.
+register_action("volunteers.certificate.issue", [OWNER, C, A])
+# Importing a roster: the community workers of the community it is imported into.
+register_action("volunteers.roster.import", [C])
+# The hours of the registry as each staff role covers it (grid, community, street, district).
+HOURS_EXPORT = "volunteers.hours.export"
+register_action(HOURS_EXPORT, [G, C, S, A])
+# --- the back office's menus ----------------------------------------------------------------
+# Volunteers without a staff role do not get the menu: only the organisers' and registry's staff.
+ADMIN_ACTIVITIES = "volunteers.admin.activities"
+ADMIN_REGISTRY = "volunteers.admin.registry"
+ADMIN_PARTY_REPORTS = "volunteers.admin.party_reports"
+register_action(ADMIN_ACTIVITIES, [C, G, S, A])
+register_action(ADMIN_REGISTRY, [C, G, S, A])
+register_action(ADMIN_PARTY_REPORTS, [C, S, A])

@@ -504,3 +504,269 @@ def my_signups(*, volunteer: Volunteer, upcoming_only: bool = False) -> QuerySet
 
 def can_manage(user, activity: Activity) -> bool:
     return can(user, "volunteers.activity.manage", activity)
+
+
+# --- the volunteer's own pages (public site) ------------------------------------------------
+def volunteer_summary_for_user(user) -> Volunteer | None:
+    """The signed-in person's registration with ``total_minutes``, ``star`` and its
+    ``star_label`` (one query), for their portal; None when they have not registered."""
+    from .choices import StarLevel
+
+    if not getattr(user, "is_authenticated", False):
+        return None
+    volunteer = _annotated(Volunteer.objects.filter(user=user)).first()
+    if volunteer is not None:
+        volunteer.star_label = StarLevel(volunteer.star).label
+    return volunteer
+
+
+def activity_contact_phone(*, viewer, activity: Activity) -> str:
+    """The activity's contact phone as the viewer may see it: whole for the volunteers signed up
+    for it and for its organisers, masked for everyone else."""
+    if getattr(viewer, "is_authenticated", False) and (
+        can(viewer, "volunteers.activity.oversee", activity)
+        or Signup.objects.filter(
+            activity=activity,
+            user=viewer,
+            status__in=PLACE_TAKING_STATUSES,
+        ).exists()
+    ):
+        return activity.contact_phone
+    return mask_phone(activity.contact_phone)
+
+
+@dataclass(frozen=True)
+class CheckinPreview:
+    """What a scanned QR code is for: the shift, the viewer's sign-up for it (if any), and why
+    the code would be refused now (None when it works)."""
+
+    shift: Shift
+    signup: Signup | None
+    problem: str | None
+
+
+def checkin_preview(*, viewer, token: str) -> CheckinPreview:
+    """Read a scanned code for the page that shows it before the volunteer presses 签到 or 签退.
+    A forged or tampered code, or one of a shift that no longer exists, is refused
+    (``ValidationFailed``); the services decide again on the press itself."""
+    from django.utils.translation import gettext_lazy as _
+
+    from marketplace.core.exceptions import ValidationFailed
+
+    claims = checkin.read_token(token)
+    shift = Shift.objects.select_related("activity").filter(pk=claims.shift_id).first()
+    if shift is None:
+        raise ValidationFailed(_("二维码无效:班次不存在。"), code="bad_token", field="token")
+    problem = None
+    try:
+        checkin.check_claims(claims, shift)
+    except ValidationFailed as exc:
+        problem = str(exc.message)
+    if problem is None and shift.status != ShiftStatus.SCHEDULED:
+        problem = str(_("该班次已取消。"))
+    signup = None
+    if getattr(viewer, "is_authenticated", False):
+        signup = (
+            Signup.objects.filter(
+                shift=shift,
+                user=viewer,
+                status__in=[*PLACE_TAKING_STATUSES, SignupStatus.WAITING],
+            )
+            .order_by("-id")
+            .first()
+        )
+    return CheckinPreview(shift=shift, signup=signup, problem=problem)
+
+
+# --- certificates (志愿服务证明) -------------------------------------------------------------
+@dataclass(frozen=True)
+class PublicCertificate:
+    """What anyone may see of a certificate on the public check page: masked data only."""
+
+    number: str
+    masked_name: str
+    id_number_masked: str
+    minutes: int
+    period_start: datetime.date
+    period_end: datetime.date
+    issuer_name: str
+    issued_on: datetime.date
+
+    @property
+    def hours(self) -> float:
+        return round(self.minutes / 60, 1)
+
+
+def certificate_number_normalised(raw) -> str | None:
+    """A typed number in canonical form (``th-2026-123`` -> ``TH-2026-000123``), or None when
+    it cannot be one."""
+    import re
+
+    match = re.fullmatch(r"\s*([A-Za-z]{1,10})\s*-\s*(\d{4})\s*-\s*(\d{1,9})\s*", str(raw or ""))
+    if not match:
+        return None
+    prefix, year, serial = match.groups()
+    return f"{prefix.upper()}-{year}-{int(serial):06d}"
+
+
+def certificate_public(number) -> PublicCertificate | None:
+    """The certificate with this number, as the public check page shows it; None if none."""
+    from .models import Certificate
+
+    normalised = certificate_number_normalised(number)
+    if normalised is None:
+        return None
+    cert = Certificate.objects.filter(number=normalised).first()
+    if cert is None:
+        return None
+    return PublicCertificate(
+        number=cert.number,
+        masked_name=mask_name(cert.holder_name),
+        id_number_masked=cert.id_number_masked,
+        minutes=cert.minutes,
+        period_start=cert.period_start,
+        period_end=cert.period_end,
+        issuer_name=cert.issuer_name,
+        issued_on=cert.issued_on,
+    )
+
+
+def my_certificates(*, viewer) -> QuerySet:
+    """The viewer's own certificates, newest first (none for someone not registered)."""
+    from .models import Certificate
+
+    if not getattr(viewer, "is_authenticated", False):
+        return Certificate.objects.none()
+    return Certificate.objects.filter(volunteer__user=viewer).order_by("-issued_at", "-id")
+
+
+def certificate_for_owner(*, viewer, number):
+    """The viewer's own certificate (for the PDF download); anyone else's is not found."""
+    from django.utils.translation import gettext_lazy as _
+
+    normalised = certificate_number_normalised(number)
+    cert = my_certificates(viewer=viewer).filter(number=normalised).first() if normalised else None
+    if cert is None:
+        raise NotFound(_("未找到该证明。"))
+    return cert
+
+
+# --- hours reports for the back office (exports) --------------------------------------------
+def _registry_q(viewer):
+    """The registry rows the viewer's staff roles cover (their grid, community, street,
+    district), as a filter on Volunteer; None for none."""
+    return scope_q(viewer, action_roles("volunteers.volunteer.view"), Volunteer.SCOPE_LOOKUPS)
+
+
+def volunteer_hours(
+    *, viewer, start: datetime.date | None = None, end: datetime.date | None = None
+) -> QuerySet[Volunteer]:
+    """Each volunteer the viewer covers with ``period_minutes`` (confirmed, service dates in
+    [start, end]), ``total_minutes`` and ``star``. Show ``contact(v)``, never the identity."""
+    q = _registry_q(viewer)
+    if q is None:
+        return Volunteer.objects.none()
+    return (
+        Volunteer.objects.filter(q)
+        .select_related("identity", "user", "street", "community", "grid", "party_organization")
+        .annotate(period_minutes=_minutes_subquery(start, end), total_minutes=_minutes_subquery())
+        .annotate(star=star_expression("total_minutes"))
+        .order_by("street_id", "community_id", "grid_id", "id")
+    )
+
+
+@dataclass(frozen=True)
+class HoursGroup:
+    """Hours of a group of volunteers (a grid, a party organisation) within a period."""
+
+    key: int
+    labels: tuple[str, ...]
+    volunteers: int
+    minutes: int
+
+    @property
+    def hours(self) -> float:
+        return round(self.minutes / 60, 1)
+
+
+def _period_records(viewer, start, end) -> QuerySet[ServiceRecord] | None:
+    q = scope_q(
+        viewer,
+        action_roles("volunteers.volunteer.view"),
+        {kind: f"volunteer__{field}" for kind, field in Volunteer.SCOPE_LOOKUPS.items()},
+    )
+    if q is None:
+        return None
+    records = ServiceRecord.objects.filter(q, status=RecordStatus.CONFIRMED)
+    if start:
+        records = records.filter(served_on__gte=start)
+    if end:
+        records = records.filter(served_on__lte=end)
+    return records.order_by()
+
+
+def hours_by_grid(
+    *, viewer, start: datetime.date | None = None, end: datetime.date | None = None
+) -> list[HoursGroup]:
+    """Every grid the viewer covers, with its volunteers (by home grid) and their confirmed
+    minutes in the period; two queries whatever the number of grids and records."""
+    from marketplace.places.models import Grid
+
+    q = scope_q(viewer, action_roles("volunteers.volunteer.view"), Grid.SCOPE_LOOKUPS)
+    if q is None:
+        return []
+    records = _period_records(viewer, start, end)
+    minutes = dict(records.values_list("volunteer__grid_id").annotate(m=Sum("minutes")))
+    grids = (
+        Grid.objects.filter(q)
+        .select_related("street", "community")
+        .annotate(n=Count("volunteers"))
+        .order_by(
+            "street__sort_order",
+            "street__code",
+            "community__sort_order",
+            "community__code",
+            "sort_order",
+            "code",
+        )
+    )
+    return [
+        HoursGroup(g.pk, (g.street.name, g.community.name, g.name), g.n, minutes.get(g.pk, 0) or 0)
+        for g in grids
+    ]
+
+
+def hours_by_party_organization(
+    *, viewer, start: datetime.date | None = None, end: datetime.date | None = None
+) -> list[HoursGroup]:
+    """Each party organisation with party-member volunteers the viewer covers: how many, and
+    their confirmed minutes in the period (only the covered members count: a community sees its
+    own members of a workplace branch, not the branch's members elsewhere)."""
+    q = _registry_q(viewer)
+    if q is None:
+        return []
+    members = (
+        Volunteer.objects.filter(q, party_organization__isnull=False)
+        .order_by()
+        .values("party_organization_id", "party_organization__name", "party_organization__kind")
+        .annotate(n=Count("id"))
+    )
+    minutes = dict(
+        _period_records(viewer, start, end)
+        .filter(volunteer__party_organization__isnull=False)
+        .values_list("volunteer__party_organization_id")
+        .annotate(m=Sum("minutes"))
+    )
+    from marketplace.places.choices import PartyOrgKind
+
+    kinds = dict(PartyOrgKind.choices)
+    rows = [
+        HoursGroup(
+            m["party_organization_id"],
+            (m["party_organization__name"], str(kinds.get(m["party_organization__kind"], ""))),
+            m["n"],
+            minutes.get(m["party_organization_id"], 0) or 0,
+        )
+        for m in members
+    ]
+    return sorted(rows, key=lambda r: (-r.minutes, r.labels[0]))

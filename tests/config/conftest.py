@@ -99,6 +99,53 @@ def _in_delivery(world, approver, org, org_admin, time_machine) -> dict:
     }
 
 
+def _volunteering(world, user) -> dict[str, list]:
+    """The token holder as a volunteer with confirmed hours, a sign-up and a certificate; a
+    published activity and a draft (a 404), and someone else's sign-up (a 404 too)."""
+    from marketplace.volunteers import services as volunteer_services
+    from tests.factories import ServiceRecordFactory, VolunteerFactory
+    from tests.marketplace.volunteers.conftest import activity_data, shift_data
+
+    worker = world.worker_a
+    volunteer = VolunteerFactory(user=user, grid=world.grid_a)
+    other = VolunteerFactory(grid=world.grid_a)
+    published = volunteer_services.activity_create(
+        actor=worker,
+        data=activity_data(community=world.community_a),
+        shifts=[shift_data(days=3), shift_data(days=4, capacity=1)],
+    )
+    volunteer_services.activity_publish(actor=worker, activity=published)
+    draft = volunteer_services.activity_create(
+        actor=worker, data=activity_data(community=world.community_a), shifts=[shift_data()]
+    )
+    shifts = list(published.shifts.values_list("pk", flat=True)) + list(
+        draft.shifts.values_list("pk", flat=True)
+    )
+    first_shift = published.shifts.order_by("starts_at").first()
+    own = volunteer_services.signup_create(actor=user, shift=first_shift)
+    foreign = volunteer_services.signup_create(actor=other.user, shift=first_shift)
+    starts = timezone.now() - datetime.timedelta(days=20)
+    ServiceRecordFactory(
+        signup__volunteer=volunteer,
+        signup__shift__starts_at=starts,
+        served_on=timezone.localdate(starts),
+        minutes=180,
+    )
+    certificate = volunteer_services.certificate_issue(
+        actor=user,
+        volunteer=volunteer,
+        period_start=timezone.localdate(starts),
+        period_end=timezone.localdate(),
+    )
+    return {
+        "/api/v1/activities/{id}/": [published.pk, draft.pk],
+        "/api/v1/shifts/{id}/signup/": shifts,
+        "/api/v1/signups/{id}/cancel/": [own.pk, foreign.pk],
+        # Certificates are found by number; one that does not exist must be a 404.
+        "/api/v1/certificates/{id}/verify/": [certificate.number, "TH-2000-999999"],
+    }
+
+
 @pytest.fixture
 def detail_ids(api_world, time_machine) -> dict[str, list[int]]:
     """Real ids for each API path with an {id}, so that detail answers carry data."""
@@ -124,7 +171,9 @@ def detail_ids(api_world, time_machine) -> dict[str, list[int]]:
     done = _in_delivery(world, approver, own_org, api_world.user, time_machine)
     projects = [project.pk, draft.pk, done["project"]]
     milestones = done["milestones"]
+    volunteering = _volunteering(world, api_world.user)
     return {
+        **volunteering,
         "/api/v1/projects/{id}/questions/": projects,
         "/api/v1/projects/{id}/objections/": projects,
         "/api/v1/bids/{id}/": [bid.pk, done["bid"]],
