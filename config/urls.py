@@ -21,6 +21,8 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("organizations/", include("frontend.organization_urls")),
     path("projects/", include("frontend.procurement_urls")),
+    path("volunteers/", include("frontend.volunteer_urls")),
+    path("certificates/", include("frontend.volunteer_certificate_urls")),
     path("", include("frontend.urls")),
     # Wagtail's page serving comes last: it matches every remaining path.
     path("", include(wagtail_urls)),

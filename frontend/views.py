@@ -16,6 +16,7 @@ from marketplace.core.models import NotificationKind
 from marketplace.core.selectors import waiting_for_me
 from marketplace.organizations.selectors import organizations_for_member
 from marketplace.procurement import selectors as procurement_selectors
+from marketplace.volunteers import selectors as volunteer_selectors
 
 
 @login_required
@@ -29,6 +30,7 @@ def my_portal(request):
             "identity": account_selectors.identity_of(request.user),
             "my_organizations": organizations_for_member(request.user),
             "my_procurement": procurement_selectors.member_procurement(request.user),
+            "my_volunteer": volunteer_selectors.volunteer_summary_for_user(request.user),
         },
     )
 
