@@ -7,7 +7,7 @@ A later capability adds its demo data by writing a module here (e.g. ``procureme
 ``seed_projects(ctx)``) and appending its step to ``STEPS`` after the steps it relies on.
 """
 
-from . import organizations, places, portal, procurement, users
+from . import organizations, places, portal, procurement, users, volunteers
 from .base import DEMO_PASSWORD, DemoContext, DemoLogin
 
 STEPS = [
@@ -22,6 +22,7 @@ STEPS = [
     organizations.seed_organizations,
     users.seed_procurement_staff,
     procurement.seed_projects,
+    volunteers.seed_volunteers,
 ]
 
 __all__ = ["DEMO_PASSWORD", "STEPS", "DemoContext", "DemoLogin"]

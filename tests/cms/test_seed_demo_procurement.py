@@ -42,6 +42,7 @@ from marketplace.procurement.models import (
     Rating,
     Score,
 )
+from tests.cms.conftest import seed_steps_up_to
 from tests.factories import enable_mfa
 
 P = ProjectStatus
@@ -63,13 +64,19 @@ def private_dir(tmp_path_factory):
 def seeded(django_db_setup, django_db_blocker, private_dir):
     """Seeding takes a while, so the module seeds once, inside a transaction rolled back at the
     end: each test runs in a savepoint of it (the ``db`` fixture), and the rest of the suite
-    starts from an empty database. The demo's files go to a temporary folder."""
+    starts from an empty database. The demo's files go to a temporary folder; the steps after
+    the service projects are left out (nothing here needs them)."""
     private = private_dir
     storage = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": private},
     }
-    with django_db_blocker.unblock(), override_settings(STORAGES={**settings.STORAGES, "private": storage}):
+    with (
+        django_db_blocker.unblock(),
+        override_settings(STORAGES={**settings.STORAGES, "private": storage}),
+        pytest.MonkeyPatch.context() as patch,
+    ):
+        seed_steps_up_to(patch, plans.seed_projects)
         storages._storages.pop("private", None)
         atomic = transaction.atomic()
         atomic.__enter__()
