@@ -113,6 +113,24 @@ class ProjectFilterForm(forms.Form):
         return self.only_biddable or any(value not in (None, "") for value in self.filters().values())
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one control; each is checked by the service (type by content, size)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        one = super().clean
+        if isinstance(data, list | tuple):
+            return [one(item, initial) for item in data if item]
+        return [one(data, initial)] if data else []
+
+
 class BidForm(forms.Form):
     price = forms.CharField(
         label=_("投标报价(元)"),
@@ -124,13 +142,22 @@ class BidForm(forms.Form):
         label=_("服务方案"), max_length=20000, widget=forms.Textarea(attrs={"rows": 8})
     )
     team = forms.CharField(label=_("项目团队"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
+    attachments = MultipleFileField(
+        label=_("投标附件"),
+        required=False,
+        widget=MultipleFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,.xlsx"}),
+        help_text=_(
+            "可选多个文件:PDF、JPG、PNG 或 Excel(.xlsx),每个不超过 10 MB,最多 5 个。"
+            "附件与投标一同加密密封;重新提交时请重新上传全部附件。"
+        ),
+    )
     # Not required here: the service names every missing declaration in one message.
     no_collusion = forms.BooleanField(label=REQUIRED_DECLARATIONS["no_collusion"], required=False)
     truthful = forms.BooleanField(label=REQUIRED_DECLARATIONS["truthful"], required=False)
     no_major_violation = forms.BooleanField(label=REQUIRED_DECLARATIONS["no_major_violation"], required=False)
 
     # The service's field names, as this form calls them.
-    field_map = {"price_fen": "price", "declarations": None}
+    field_map = {"price_fen": "price", "declarations": None, "file": "attachments"}
 
     @classmethod
     def initial_from(cls, contents: dict) -> dict:
@@ -158,6 +185,7 @@ class BidForm(forms.Form):
             proposal=data["proposal"],
             team=data["team"],
             declarations={key: bool(data.get(key)) for key in REQUIRED_DECLARATIONS},
+            attachments=data.get("attachments") or [],
         )
 
 
@@ -177,24 +205,6 @@ class ObjectionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("请写明质疑的事项、理由和依据。质疑由采购街道答复。"),
     )
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one control; each is checked by the service (type by content, size)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}))
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        one = super().clean
-        if isinstance(data, list | tuple):
-            return [one(item, initial) for item in data if item]
-        return [one(data, initial)] if data else []
 
 
 class MilestoneReportForm(forms.Form):

@@ -183,8 +183,9 @@ def bid_form(request, project_id: int, org_id: int):
     project = _public_project(project_id)
     org = _bidding_org(request.user, org_id)
     bid = project.bids.filter(organization=org).first()
+    previous_attachments = []
     if request.method == "POST":
-        form = BidForm(request.POST)
+        form = BidForm(request.POST, request.FILES)
         if form.is_valid():
             try:
                 bid = services.bid_submit(
@@ -201,7 +202,9 @@ def bid_form(request, project_id: int, org_id: int):
             return redirect("procurement:detail", project_id=project.pk)
         initial = {}
         if bid is not None and bid.sealed_contents:
-            initial = BidForm.initial_from(selectors.bid_contents(viewer=request.user, bid=bid))
+            previous = selectors.bid_contents(viewer=request.user, bid=bid)
+            initial = BidForm.initial_from(previous)
+            previous_attachments = previous.get("attachments") or []
         form = BidForm(initial=initial)
     return render(
         request,
@@ -211,6 +214,7 @@ def bid_form(request, project_id: int, org_id: int):
             "org": org,
             "bid": bid,
             "form": form,
+            "previous_attachments": previous_attachments,
             "budget": format_yuan(project.budget_ceiling_fen),
         },
     )

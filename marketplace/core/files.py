@@ -6,9 +6,15 @@ An app registers each purpose it uses::
 
     register_purpose(FilePurpose("org_document", kinds={"pdf", "jpg", "png"},
                                  max_bytes=10 * MB, sensitive=True, can_read=org_document_can_read))
+
+A purpose may also transform what reaches the disk: ``encode(attached_to, plaintext)`` gives the
+bytes to store and ``decode(record, stored)`` gives the plaintext back on download (sealed bid
+attachments are encrypted with their project's key this way). The type check, and the size and
+digest on the record, are always those of the plaintext.
 """
 
 import hashlib
+import io
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -51,6 +57,9 @@ class FilePurpose:
     max_bytes: int = 10 * MB
     sensitive: bool = False
     can_read: Callable[[object, PrivateFile], bool] = field(default=_owner_only)
+    # Optional transformation of the stored bytes (see the module docstring).
+    encode: Callable[[str, bytes], bytes] | None = None
+    decode: Callable[[PrivateFile, bytes], bytes] | None = None
 
 
 _purposes: dict[str, FilePurpose] = {}
@@ -114,9 +123,14 @@ def private_file_store(*, upload, purpose: str, actor, attached_to: str = "") ->
     for chunk in upload.chunks() if hasattr(upload, "chunks") else [upload.read()]:
         digest.update(chunk)
         chunks.append(chunk)
+    data = b"".join(chunks)
+    if spec.encode is not None:
+        data = spec.encode(attached_to, data)
     now = timezone.now()
-    stored_name = f"{purpose}/{now:%Y/%m}/{uuid.uuid4().hex}{sorted(KINDS[kind][0])[0]}"
-    saved_name = _storage().save(stored_name, ContentFile(b"".join(chunks)))
+    # Encoded bytes are not a file of the kind any more: their name does not claim it.
+    extension = ".sealed" if spec.encode is not None else sorted(KINDS[kind][0])[0]
+    stored_name = f"{purpose}/{now:%Y/%m}/{uuid.uuid4().hex}{extension}"
+    saved_name = _storage().save(stored_name, ContentFile(data))
     try:
         with transaction.atomic():
             record = PrivateFile.objects.create(
@@ -142,6 +156,13 @@ def private_file_store(*, upload, purpose: str, actor, attached_to: str = "") ->
     return record
 
 
+def private_file_discard(records) -> None:
+    """Remove the stored bytes of records whose rows are being rolled back: a service that stores
+    several files in one transaction calls this when it fails after storing some of them."""
+    for record in records:
+        _storage().delete(record.stored_name)
+
+
 def private_file_open(*, user, file_id) -> tuple[PrivateFile, object]:
     """Return (record, open file) when the user may read it; audit sensitive reads."""
     record = PrivateFile.objects.filter(pk=file_id).first()
@@ -151,6 +172,11 @@ def private_file_open(*, user, file_id) -> tuple[PrivateFile, object]:
     if spec is None or not spec.can_read(user, record):
         # The same answer as a missing file: do not reveal that it exists.
         raise NotFound()
+    if spec.decode is not None:
+        with _storage().open(record.stored_name, "rb") as stored:
+            handle = io.BytesIO(spec.decode(record, stored.read()))
+    else:
+        handle = _storage().open(record.stored_name, "rb")
     if record.sensitive:
         audit.record(actor=user, action="core.privatefile.download", obj=record)
-    return record, _storage().open(record.stored_name, "rb")
+    return record, handle

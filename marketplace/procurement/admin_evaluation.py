@@ -413,7 +413,10 @@ class ScoreView(_EvaluatorFormMixin, ObjectFormView):
             price=format_yuan(price) if isinstance(price, int) else "—",
             proposal=contents.get("proposal", ""),
             team=contents.get("team", ""),
-            attachment_count=len(contents.get("attachment_ids") or []),
+            attachments=[
+                {**f, "url": reverse("frontend:private_file", args=[f["id"]])}
+                for f in contents.get("attachments") or []
+            ],
             scoring=self.object.project.status == ProjectStatus.OPENED,
             **kwargs,
         )

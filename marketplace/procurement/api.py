@@ -20,7 +20,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import MultiPartParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -234,6 +234,8 @@ class ProjectViewSet(viewsets.ReadOnlyModelViewSet):
 )
 class BidViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     permission_classes = [permissions.IsAuthenticated]
+    # A bid comes as JSON, or as multipart/form-data when it carries attachments.
+    parser_classes = [JSONParser, MultiPartParser]
     serializer_class = BidSerializer
     queryset = Bid.objects.none()  # gives the schema the type of {id}; the rows come below
 
@@ -252,12 +254,15 @@ class BidViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def retrieve(self, request, *args, **kwargs):
         bid = first_or_404(Bid.objects.select_related("project", "organization"), kwargs["pk"])
         contents = selectors.bid_contents(viewer=request.user, bid=bid)
-        return Response(BidDetailSerializer(bid, context={"contents": contents}).data)
+        return Response(BidDetailSerializer(bid, context={"contents": contents, "request": request}).data)
 
     @write_schema(
         "提交投标",
         description="投标期内提交(或重新提交)密封投标:报价不超过预算上限,三项声明均须确认。"
-        "答复即回执:内容摘要与服务器记录的提交时间。",
+        "带附件时用 multipart/form-data:各字段同名,declarations 为一个 JSON 部分"
+        "(或 declarations.no_collusion 等字段),attachments 为若干文件(PDF、JPG、PNG 或 Excel,"
+        "每个不超过 10 MB,最多 5 个)。附件与投标内容一同加密密封,重新提交时替换上次的附件;"
+        "类型或大小不符时答复 400,投标不变。答复即回执:内容摘要与服务器记录的提交时间。",
         request=BidInputSerializer,
         response=BidSerializer,
         created=True,

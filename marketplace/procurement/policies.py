@@ -55,3 +55,63 @@ register_purpose(
         can_read=_milestone_evidence_readers,
     )
 )
+
+
+# --- sealed bid attachments -------------------------------------------------------------------
+# A bid's attachments are part of its sealed contents: stored encrypted with the project's key and
+# readable by exactly those who may read the bid (selectors.bid_readable_by), nobody else, ever.
+BID_ATTACHMENT_PURPOSE = "bid_attachment"
+
+
+def _bid_of(attached_to: str):
+    from .models import Bid
+
+    kind, _sep, pk = attached_to.partition(":")
+    if kind != "procurement.bid" or not pk.isdigit():
+        return None
+    return Bid.objects.select_related("project", "organization").filter(pk=int(pk)).first()
+
+
+def _bid_attachment_readers(user, file) -> bool:
+    """Whoever may read the bid; and anyone but the bidder only the files of the bid as it was
+    last submitted (a resubmission's replaced files stay with the bidder)."""
+    from . import sealing, selectors
+
+    bid = _bid_of(file.attached_to)
+    if bid is None or not selectors.bid_readable_by(user, bid):
+        return False
+    if can(user, "procurement.bid.read_own", bid.organization):
+        return True
+    current = sealing.unseal(bid.project, bid.sealed_contents) if bid.sealed_contents else {}
+    return str(file.pk) in {str(a.get("id")) for a in current.get("attachments", [])}
+
+
+def _seal_attachment(attached_to: str, data: bytes) -> bytes:
+    from . import sealing
+
+    bid = _bid_of(attached_to)
+    if bid is None:
+        raise ValueError(f"a bid attachment needs its bid, not {attached_to!r}")
+    return sealing.seal_bytes(bid.project, data)
+
+
+def _unseal_attachment(file, data: bytes) -> bytes:
+    from . import sealing
+
+    bid = _bid_of(file.attached_to)
+    if bid is None:
+        raise ValueError(f"the bid of attachment {file.pk} is gone")
+    return sealing.unseal_bytes(bid.project, data)
+
+
+register_purpose(
+    FilePurpose(
+        BID_ATTACHMENT_PURPOSE,
+        kinds=frozenset({"pdf", "jpg", "png", "xlsx"}),
+        max_bytes=10 * MB,
+        sensitive=True,
+        can_read=_bid_attachment_readers,
+        encode=_seal_attachment,
+        decode=_unseal_attachment,
+    )
+)

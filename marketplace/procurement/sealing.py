@@ -2,7 +2,8 @@
 
 The project key is kept encrypted under the portal's field keys (core.crypto), so a database
 dump alone opens nothing. This module only seals and unseals; *who* may have a bid unsealed, and
-when, is decided in one place: ``selectors.bid_contents`` (and ``services.project_open_bids``).
+when, is decided in one place: ``selectors.bid_readable_by`` (used by ``selectors.bid_contents``
+and by the download rule of bid attachments) and ``services.project_open_bids``.
 """
 
 import hashlib
@@ -40,3 +41,12 @@ def seal(project: Project, contents: dict) -> str:
 
 def unseal(project: Project, token: str) -> dict:
     return json.loads(_fernet(project).decrypt(token.encode("ascii")).decode("utf-8"))
+
+
+def seal_bytes(project: Project, data: bytes) -> bytes:
+    """A file's bytes sealed with the project's key (bid attachments at rest)."""
+    return _fernet(project).encrypt(data)
+
+
+def unseal_bytes(project: Project, data: bytes) -> bytes:
+    return _fernet(project).decrypt(data)

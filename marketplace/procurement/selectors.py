@@ -28,25 +28,40 @@ PUBLIC_STATUSES = frozenset(
 )
 
 
-def bid_contents(*, viewer, bid: Bid) -> dict:
-    """A bid's sealed contents, for the only people who may read them.
+def _bid_access(viewer, bid: Bid) -> str | None:
+    """ "own" for the bidding organisation's members, "opened" for the readers of opened bids,
+    None for everyone else."""
+    if can(viewer, "procurement.bid.read_own", bid.organization):
+        return "own"
+    if bid.project.status not in OPENED_STATUSES or bid.status == BidStatus.DRAFT:
+        return None
+    return "opened" if can(viewer, "procurement.bid.read_opened", bid.project) else None
+
+
+def bid_readable_by(viewer, bid: Bid) -> bool:
+    """Whether the viewer may read the bid's sealed contents (and its attachments) now.
 
     Before the project is opened: the bidding organisation's own members, nobody else — not the
     street, not the district, not a superuser. After opening: also the buying street, the
-    district and the project's evaluators, each read written to the audit trail. Anyone else is
+    district and the project's evaluators. The one rule for every path that shows a bid's
+    contents: ``bid_contents`` and the download of a bid attachment.
+    """
+    return _bid_access(viewer, bid) is not None
+
+
+def bid_contents(*, viewer, bid: Bid) -> dict:
+    """A bid's sealed contents, for the only people who may read them (``bid_readable_by``);
+    every read by someone other than the bidder is written to the audit trail. Anyone else is
     told the bid does not exist.
     """
-    own = can(viewer, "procurement.bid.read_own", bid.organization)
-    project = bid.project
-    if not own:
-        if project.status not in OPENED_STATUSES or bid.status == BidStatus.DRAFT:
-            raise NotFound()
-        if not can(viewer, "procurement.bid.read_opened", project):
-            raise NotFound()
+    access = _bid_access(viewer, bid)
+    if access is None:
+        raise NotFound()
+    if access != "own":
         audit.record(actor=viewer, action="procurement.bid.read", obj=bid)
     if not bid.sealed_contents:
         return {}
-    return sealing.unseal(project, bid.sealed_contents)
+    return sealing.unseal(bid.project, bid.sealed_contents)
 
 
 def project_list_public(

@@ -5,9 +5,13 @@ Input serializers check types and resolve the ids a body names; every rule (dead
 ceiling, weights, eligibility, who may do what) is the services'. No serializer reads a bid's
 sealed contents: the bid detail gets them from ``selectors.bid_contents``."""
 
+import json
+
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.utils import html
 
 from marketplace.accounts.models import User
 from marketplace.core.api import MAX_ID
@@ -18,7 +22,7 @@ from marketplace.places.models import Community, Street
 from . import selectors, transitions
 from .choices import FundingSource, PaymentSource
 from .models import Bid, EvaluationCriterion, Project
-from .services import BidContents, CriterionData, MilestoneTerms, ProjectTerms
+from .services import MAX_BID_ATTACHMENTS, BidContents, CriterionData, MilestoneTerms, ProjectTerms
 
 
 class OcdsPublisherSerializer(serializers.Serializer):
@@ -165,12 +169,32 @@ class BidSerializer(serializers.Serializer):
     terms_version = serializers.IntegerField(help_text="投标所依据的项目条款版本")
 
 
+class BidAttachmentSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField(help_text="原文件名")
+    size = serializers.IntegerField(help_text="字节数")
+    sha256 = serializers.CharField(help_text="文件内容的 SHA-256 摘要(已计入回执摘要)")
+    download_url = serializers.CharField(
+        help_text="下载地址(网站登录会话下载;有权查看本投标内容的人才能下载,每次下载记入审计日志)"
+    )
+
+
 class BidContentsSerializer(serializers.Serializer):
     price_fen = serializers.IntegerField(help_text="报价(分)")
     proposal = serializers.CharField()
     team = serializers.CharField()
     declarations = serializers.DictField(child=serializers.BooleanField())
-    attachment_ids = serializers.ListField(child=serializers.CharField(), required=False)
+    attachments = BidAttachmentSerializer(many=True, help_text="投标附件(与投标内容一同密封)")
+
+
+def _with_download_urls(contents: dict, request) -> dict:
+    """The sealed contents as shown: each attachment with where to download it (bids sealed
+    before attachments existed have none)."""
+    attachments = []
+    for f in contents.get("attachments") or []:
+        url = reverse("frontend:private_file", args=[f["id"]])
+        attachments.append({**f, "download_url": request.build_absolute_uri(url) if request else url})
+    return {**contents, "attachments": attachments}
 
 
 class BidDetailSerializer(BidSerializer):
@@ -181,7 +205,9 @@ class BidDetailSerializer(BidSerializer):
     @extend_schema_field(BidContentsSerializer(allow_null=True))
     def get_contents(self, bid):
         contents = self.context.get("contents")
-        return BidContentsSerializer(contents).data if contents else None
+        if not contents:
+            return None
+        return BidContentsSerializer(_with_download_urls(contents, self.context.get("request"))).data
 
 
 class DeclarationsSerializer(serializers.Serializer):
@@ -191,6 +217,17 @@ class DeclarationsSerializer(serializers.Serializer):
         required=False, default=False, help_text="近三年无重大违法记录"
     )
 
+    def get_value(self, dictionary):
+        # In multipart/form-data the declarations come as one JSON part (as the schema describes
+        # an object part), or as "declarations.no_collusion"-style fields (DRF's own reading).
+        if html.is_html_input(dictionary) and self.field_name in dictionary:
+            raw = dictionary.get(self.field_name)
+            try:
+                return json.loads(raw)
+            except (TypeError, ValueError):
+                return raw  # not an object: refused with a 400 by the validation
+        return super().get_value(dictionary)
+
 
 class BidInputSerializer(_OrganizationInput):
     project = _id_field(help_text="项目编号")
@@ -198,6 +235,13 @@ class BidInputSerializer(_OrganizationInput):
     proposal = serializers.CharField(max_length=20000, allow_blank=True, help_text="服务方案")
     team = serializers.CharField(max_length=5000, allow_blank=True, help_text="项目团队")
     declarations = DeclarationsSerializer(help_text="三项声明均须确认")
+    attachments = serializers.ListField(
+        child=serializers.FileField(),
+        required=False,
+        default=list,
+        help_text=f"投标附件(仅 multipart/form-data):PDF、JPG、PNG 或 Excel(.xlsx),每个不超过 10 MB,"
+        f"最多 {MAX_BID_ATTACHMENTS} 个;与投标内容一同加密密封。重新提交时替换上次的附件。",
+    )
 
     def validate_project(self, value):
         return _resolve(Project, value, _("所选项目不存在。"), status__in=selectors.PUBLIC_STATUSES)
@@ -209,6 +253,7 @@ class BidInputSerializer(_OrganizationInput):
             proposal=data["proposal"],
             team=data["team"],
             declarations=dict(data["declarations"]),
+            attachments=list(data["attachments"]),
         )
 
 

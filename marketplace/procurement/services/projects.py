@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from marketplace.core import audit
 from marketplace.core.exceptions import ValidationFailed
+from marketplace.core.files import private_file_discard, private_file_store
 from marketplace.core.models import NotificationKind
 from marketplace.core.money import format_yuan
 from marketplace.core.notifications import notify
@@ -26,6 +27,7 @@ from marketplace.organizations.selectors import member_list
 from .. import sealing, selectors, transitions
 from ..choices import BidStatus, FundingSource, ProjectStatus
 from ..models import Bid, EvaluationCriterion, Project, Question
+from ..policies import BID_ATTACHMENT_PURPOSE
 
 # An answer published this close to the deadline pushes the deadline back to leave bidders
 # this much time after it.
@@ -351,7 +353,12 @@ class BidContents:
     proposal: str
     team: str
     declarations: dict
-    attachment_ids: list[str] = field(default_factory=list)
+    # Uploaded files (PDF, JPG, PNG or Excel, at most 10 MB each): checked by content, then
+    # sealed with the project's key like the rest of the bid.
+    attachments: list = field(default_factory=list)
+
+
+MAX_BID_ATTACHMENTS = 5
 
 
 REQUIRED_DECLARATIONS = {
@@ -397,33 +404,69 @@ def bid_submit(*, actor, project: Project, org: Organization, contents: BidConte
     ]
     if missing:
         raise ValidationFailed(_("请确认声明:%(items)s") % {"items": ";".join(missing)}, field="declarations")
-    sealed = {
-        "price_fen": price,
-        "proposal": contents.proposal.strip(),
-        "team": contents.team.strip(),
-        "declarations": {k: True for k in REQUIRED_DECLARATIONS},
-        "attachment_ids": [str(a) for a in contents.attachment_ids],
-        "terms_version": project.terms_version,
-    }
+    uploads = [upload for upload in (contents.attachments or ()) if upload]
+    if len(uploads) > MAX_BID_ATTACHMENTS:
+        raise ValidationFailed(
+            _("投标附件最多%(n)s个文件。") % {"n": MAX_BID_ATTACHMENTS},
+            code="too_many_files",
+            field="attachments",
+        )
     bid, _created = Bid.objects.select_for_update().get_or_create(project=project, organization=org)
-    if bid.status == BidStatus.SUBMITTED:
-        # A resubmission before the deadline replaces the sealed contents; it is still one bid.
-        transitions.BID.perform(bid, "withdraw", actor=actor, reason="重新提交")
-    submitted_iso = now.isoformat()
-    transitions.BID.perform(
-        bid,
-        "submit",
-        actor=actor,
-        fields={
-            "sealed_contents": sealing.seal(project, sealed),
-            "content_hash": sealing.receipt_hash(sealed, submitted_iso),
+    stored = []
+    try:
+        for upload in uploads:
+            stored.append(_store_attachment(actor=actor, bid=bid, upload=upload))
+        sealed = {
+            "price_fen": price,
+            "proposal": contents.proposal.strip(),
+            "team": contents.team.strip(),
+            "declarations": {k: True for k in REQUIRED_DECLARATIONS},
+            # The receipt hash covers the files through their digests.
+            "attachments": [
+                {"id": str(f.pk), "name": f.original_name, "size": f.size, "sha256": f.sha256} for f in stored
+            ],
             "terms_version": project.terms_version,
-            "submitted_at": now,
-            "submitted_by": actor,
-        },
-    )
+        }
+        if bid.status == BidStatus.SUBMITTED:
+            # A resubmission before the deadline replaces the sealed contents (and the list of
+            # attachments; earlier files stay sealed, unreferenced); it is still one bid.
+            transitions.BID.perform(bid, "withdraw", actor=actor, reason="重新提交")
+        submitted_iso = now.isoformat()
+        transitions.BID.perform(
+            bid,
+            "submit",
+            actor=actor,
+            fields={
+                "sealed_contents": sealing.seal(project, sealed),
+                "content_hash": sealing.receipt_hash(sealed, submitted_iso),
+                "terms_version": project.terms_version,
+                "submitted_at": now,
+                "submitted_by": actor,
+            },
+        )
+    except Exception:
+        # The rows roll back with the transaction; the stored (sealed) bytes would not.
+        private_file_discard(stored)
+        raise
     bid.refresh_from_db()
     return bid
+
+
+def _store_attachment(*, actor, bid: Bid, upload):
+    try:
+        return private_file_store(
+            upload=upload,
+            purpose=BID_ATTACHMENT_PURPOSE,
+            actor=actor,
+            attached_to=f"procurement.bid:{bid.pk}",
+        )
+    except ValidationFailed as exc:
+        # Which of the files was refused, and why.
+        raise ValidationFailed(
+            _("附件「%(name)s」:%(error)s") % {"name": getattr(upload, "name", ""), "error": exc.message},
+            code=exc.code,
+            field="attachments",
+        ) from exc
 
 
 @transaction.atomic
@@ -519,6 +562,7 @@ def project_republish(*, actor, project: Project, bid_open_at, bid_close_at) -> 
 
 
 __all__ = [
+    "MAX_BID_ATTACHMENTS",
     "BidContents",
     "CriterionData",
     "ProjectTerms",

@@ -1,3 +1,4 @@
+import hashlib
 import io
 
 import pytest
@@ -126,3 +127,82 @@ def test_files_are_not_under_the_public_media_url(purposes, owner, settings, pri
 def test_unknown_purpose_is_a_programming_error(owner):
     with pytest.raises(ValueError):
         files.private_file_store(upload=SimpleUploadedFile("a.pdf", PDF), purpose="nope", actor=owner)
+
+
+# --- encode/decode hooks (what reaches the disk may be transformed, e.g. encrypted) -------------
+def _scramble(attached_to: str, data: bytes) -> bytes:
+    return b"SCRAMBLED|" + attached_to.encode() + b"|" + bytes(b ^ 0x5A for b in data)
+
+
+def _unscramble(record, data: bytes) -> bytes:
+    prefix = b"SCRAMBLED|" + record.attached_to.encode() + b"|"
+    assert data.startswith(prefix)
+    return bytes(b ^ 0x5A for b in data[len(prefix) :])
+
+
+@pytest.fixture
+def encoded_purpose():
+    files.register_purpose(
+        files.FilePurpose(
+            "test_encoded",
+            kinds=frozenset({"pdf"}),
+            max_bytes=1024,
+            sensitive=True,
+            encode=_scramble,
+            decode=_unscramble,
+        )
+    )
+
+
+def test_an_encoded_purpose_stores_the_encoded_bytes_and_describes_the_plaintext(
+    encoded_purpose, owner, private_root
+):
+    record = files.private_file_store(
+        upload=SimpleUploadedFile("标书.pdf", PDF), purpose="test_encoded", actor=owner, attached_to="x:7"
+    )
+    on_disk = (private_root / record.stored_name).read_bytes()
+    assert on_disk == _scramble("x:7", PDF)
+    assert b"%PDF" not in on_disk and not record.stored_name.endswith(".pdf")
+    # Size, digest and type are the plaintext's.
+    assert record.size == len(PDF) and record.content_type == "application/pdf"
+    assert record.sha256 == hashlib.sha256(PDF).hexdigest()
+    got, handle = files.private_file_open(user=owner, file_id=record.pk)
+    with handle:
+        assert handle.read() == PDF
+    assert AuditEntry.objects.filter(action="core.privatefile.download", object_id=str(record.pk)).exists()
+
+
+def test_an_encoded_purpose_checks_type_and_size_on_the_plaintext(encoded_purpose, owner, private_root):
+    # The encoded bytes of a PNG would not look like a PNG, nor like a PDF: the check must see
+    # the upload as it came.
+    for name, content, code in (
+        ("picture.pdf", png_bytes(), "file_type"),
+        ("big.pdf", PDF + b"0" * 1024, "file_too_large"),
+    ):
+        with pytest.raises(ValidationFailed) as exc:
+            files.private_file_store(
+                upload=SimpleUploadedFile(name, content), purpose="test_encoded", actor=owner
+            )
+        assert exc.value.code == code
+    assert not PrivateFile.objects.exists()
+    assert not [p for p in private_root.rglob("*") if p.is_file()]
+
+
+def test_the_download_view_serves_the_decoded_bytes(encoded_purpose, owner, client):
+    record = files.private_file_store(
+        upload=SimpleUploadedFile("标书.pdf", PDF), purpose="test_encoded", actor=owner, attached_to="x:8"
+    )
+    client.force_login(owner)
+    response = client.get(f"/files/{record.pk}/")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == PDF
+    assert response["Content-Type"] == "application/pdf"
+
+
+def test_discard_removes_the_stored_bytes(purposes, owner, private_root):
+    record = files.private_file_store(
+        upload=SimpleUploadedFile("a.pdf", PDF), purpose="test_doc", actor=owner
+    )
+    assert (private_root / record.stored_name).exists()
+    files.private_file_discard([record])
+    assert not (private_root / record.stored_name).exists()

@@ -1,7 +1,7 @@
 """The sealed-bid matrix: every role × every read path (public pages, the Wagtail admin and its
 export and search, the API, the search document).
 
-Before opening, a bid's contents (price, proposal, team) reach its own organisation and nobody
+Before opening, a bid's contents (price, proposal, team, attachments) reach its own organisation and nobody
 else: not the buying street, not the district, not a superuser, not an appointed evaluator.
 After opening, the street, the district and the project's evaluators read them (each read is
 audited) and everybody else still does not. The owner's own paths show the contents, so the
@@ -14,8 +14,10 @@ import json
 
 import openpyxl
 import pytest
+from django.core.files.storage import storages
+from django.core.files.uploadedfile import SimpleUploadedFile
 
-from marketplace.core.models import AuditEntry
+from marketplace.core.models import AuditEntry, PrivateFile
 from marketplace.core.roles import Role
 from marketplace.procurement import selectors, services
 from marketplace.procurement.models import Bid
@@ -27,7 +29,10 @@ PROPOSAL = "密封方案-甲乙丙丁:中央厨房配餐与营养师随访"
 TEAM = "密封团队-戊己庚辛:营养师二名"
 PRICE_FEN = 12_345_678
 PRICE_FORMS = ("123,456.78", "123456.78", "12345678")
-CONTENTS = (PROPOSAL, TEAM)
+# A bid attachment: a tiny valid PDF carrying a marker of its own.
+ATTACHMENT_MARK = "SEALED-ATTACHMENT-7f3a"
+ATTACHMENT = f"%PDF-1.4\n% {ATTACHMENT_MARK}\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".encode()
+CONTENTS = (PROPOSAL, TEAM, ATTACHMENT_MARK)
 
 VIEWERS = [
     "anonymous",
@@ -41,16 +46,23 @@ VIEWERS = [
     "evaluator",
 ]
 # The paths on which the owner must see its own bid (the positive control).
-OWNER_PATHS = {"page:receipt", "api:bid"}
+OWNER_PATHS = {"page:receipt", "api:bid", "files:attachment"}
 # After opening: who reads the contents, and on which paths.
 OPENED_READERS = {
-    "street": {"api:bid"},
-    "district": {"api:bid"},
-    "evaluator": {"api:bid", "admin:score"},
+    "street": {"api:bid", "files:attachment"},
+    "district": {"api:bid", "files:attachment"},
+    "evaluator": {"api:bid", "admin:score", "files:attachment"},
 }
 
 
-def paths(project, bid) -> dict[str, str]:
+def shows_contents(path: str, text: str) -> bool:
+    """The positive control: a reader's path shows the bid (the file: the attachment's bytes)."""
+    if path == "files:attachment":
+        return ATTACHMENT_MARK in text
+    return PROPOSAL in text and TEAM in text
+
+
+def paths(project, bid, attachment_id) -> dict[str, str]:
     p, b = project.pk, bid.pk
     admin = "/admin/procurement/projects/"
     mine = "/admin/procurement/my-evaluations/"
@@ -74,6 +86,7 @@ def paths(project, bid) -> dict[str, str]:
         "api:bid": f"/api/v1/bids/{b}/",
         "api:manage_projects": "/api/v1/manage/projects/",
         "api:manage_project": f"/api/v1/manage/projects/{p}/",
+        "files:attachment": f"/files/{attachment_id}/",
     }
 
 
@@ -81,6 +94,8 @@ def readable(response) -> str:
     """What a response shows, whatever its format."""
     if response.status_code != 200:
         return ""
+    if response.streaming:  # a file download
+        return b"".join(response.streaming_content).decode("latin-1")
     kind = response.get("Content-Type", "")
     if "spreadsheetml" in kind:
         book = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
@@ -122,8 +137,14 @@ class Matrix:
             actor=pw.org_admins[0],
             project=self.project,
             org=pw.orgs[0],
-            contents=contents(PRICE_FEN, proposal=PROPOSAL, team=TEAM),
+            contents=contents(
+                PRICE_FEN,
+                proposal=PROPOSAL,
+                team=TEAM,
+                attachments=[SimpleUploadedFile("密封附件.pdf", ATTACHMENT)],
+            ),
         )
+        self.attachment_id = PrivateFile.objects.get(attached_to=f"procurement.bid:{self.bid.pk}").pk
         pw.bid(self.project, 1, price_fen=20_000_000)
         pw.bid(self.project, 2, price_fen=21_000_000)
 
@@ -132,12 +153,27 @@ class Matrix:
         user = self.users[viewer]
         if user is not None:
             self.client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-        return {name: readable(self.client.get(url)) for name, url in paths(self.project, self.bid).items()}
+        urls = paths(self.project, self.bid, self.attachment_id)
+        return {name: readable(self.client.get(url)) for name, url in urls.items()}
 
 
 def leaks(text: str, *, price=True) -> list[str]:
     secrets = [*CONTENTS, *(PRICE_FORMS if price else ())]
     return [s for s in secrets if s in text]
+
+
+@pytest.fixture(autouse=True)
+def private_root(settings, tmp_path):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path},
+        },
+    }
+    storages._storages.pop("private", None)
+    yield tmp_path
+    storages._storages.pop("private", None)
 
 
 @pytest.fixture
@@ -149,7 +185,7 @@ def _assert_sealed(matrix, viewer):
     seen = matrix.seen_by(viewer)
     for path, text in seen.items():
         if viewer == "owner" and path in OWNER_PATHS:
-            assert PROPOSAL in text and TEAM in text, f"the owner cannot read its own bid on {path}"
+            assert shows_contents(path, text), f"the owner cannot read its own bid on {path}"
             continue
         assert leaks(text) == [], f"{viewer} sees sealed contents on {path}"
     return seen
@@ -197,9 +233,9 @@ def test_after_opening_the_street_district_and_evaluators_read_it_and_nobody_els
     reading_paths = OPENED_READERS.get(viewer, set())
     for path, text in seen.items():
         if viewer == "owner" and path in OWNER_PATHS:
-            assert PROPOSAL in text
+            assert shows_contents(path, text)
         elif path in reading_paths:
-            assert PROPOSAL in text and TEAM in text, f"{viewer} cannot read the opened bid on {path}"
+            assert shows_contents(path, text), f"{viewer} cannot read the opened bid on {path}"
         else:
             # Opened prices are part of the staff's record (and public from publicity on); the
             # proposal and the team stay with the readers above.
@@ -208,6 +244,9 @@ def test_after_opening_the_street_district_and_evaluators_read_it_and_nobody_els
         reader = matrix.users[viewer]
         assert AuditEntry.objects.filter(
             action="procurement.bid.read", actor=reader, object_id=str(matrix.bid.pk)
+        ).exists()
+        assert AuditEntry.objects.filter(
+            action="core.privatefile.download", actor=reader, object_id=str(matrix.attachment_id)
         ).exists()
     if viewer in ("anonymous", "resident", "rival", "other_street"):
         assert all(leaks(text) == [] for path, text in seen.items() if path.startswith("page:")), (
