@@ -770,3 +770,80 @@ def hours_by_party_organization(
         for m in members
     ]
     return sorted(rows, key=lambda r: (-r.minutes, r.labels[0]))
+
+
+# --- an organisation's own activities (the organisers' pages on the public site) ------------
+def organiser_organization(*, viewer, org_id: int):
+    """A verified organisation whose admin the viewer is, for its volunteer-activity pages;
+    anything else (another organisation, a member who is not an admin, one not verified or
+    suspended, no such organisation) is not found."""
+    from marketplace.organizations.choices import OrgStatus
+    from marketplace.organizations.models import Organization
+
+    org = Organization.objects.filter(pk=org_id, status=OrgStatus.VERIFIED).first()
+    if org is None or not can(viewer, "volunteers.activity.create_as_org", org):
+        raise NotFound()
+    return org
+
+
+def organization_activities(*, viewer, organization, status: str | None = None) -> QuerySet[Activity]:
+    """The activities the organisation posted, as ``activity_list_for_organiser`` shows them."""
+    return activity_list_for_organiser(viewer=viewer, status=status).filter(organization=organization)
+
+
+def organization_activity(*, viewer, organization, activity_id: int) -> Activity:
+    activity = (
+        organization_activities(viewer=viewer, organization=organization).filter(pk=activity_id).first()
+    )
+    if activity is None:
+        raise NotFound()
+    return activity
+
+
+def _of_organization(viewer, queryset: QuerySet, organization, pk: int):
+    found = (
+        scope_queryset(viewer, queryset, "volunteers.activity.oversee")
+        .filter(activity__organization=organization, pk=pk)
+        .first()
+    )
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def organization_shift(*, viewer, organization, shift_id: int) -> Shift:
+    return _of_organization(
+        viewer,
+        Shift.objects.select_related("activity__street", "activity__community", "activity__grid"),
+        organization,
+        shift_id,
+    )
+
+
+def organization_signup(*, viewer, organization, signup_id: int) -> Signup:
+    return _of_organization(
+        viewer,
+        Signup.objects.select_related("shift", "activity", "volunteer__identity", "user"),
+        organization,
+        signup_id,
+    )
+
+
+def organization_record(*, viewer, organization, record_id: int) -> ServiceRecord:
+    return _of_organization(
+        viewer,
+        ServiceRecord.objects.select_related("shift", "activity", "volunteer__identity", "volunteer__user"),
+        organization,
+        record_id,
+    )
+
+
+def shift_records(*, viewer, shift: Shift) -> QuerySet[ServiceRecord]:
+    """Every hours record of a shift, current and closed (the correction chains), by sign-up
+    then age, with the volunteers' names: one query."""
+    require(viewer, "volunteers.activity.oversee", shift.activity)
+    return (
+        ServiceRecord.objects.filter(shift=shift)
+        .select_related("volunteer__identity", "volunteer__user", "activity", "corrects")
+        .order_by("signup_id", "id")
+    )
