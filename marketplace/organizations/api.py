@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from marketplace.core.api import MAX_ID, ErrorSerializer, IdFilter
+from marketplace.core.spreadsheets import XLSX_CONTENT_TYPE
 
 from . import exports, selectors, services
 from .choices import ServiceCategory
@@ -171,7 +172,7 @@ class _AlwaysJson(BaseContentNegotiation):
 
 
 def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=exports.XLSX_CONTENT_TYPE)
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
     # Private data of organisations: no shared cache may keep a copy.
     response["Cache-Control"] = "private, no-store"
@@ -179,7 +180,7 @@ def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
 
 
 _XLSX_RESPONSE = {
-    (200, exports.XLSX_CONTENT_TYPE): OpenApiTypes.BINARY,
+    (200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY,
     # Signed in is not enough: only the district may export (the check is in ``exports``).
     403: OpenApiResponse(ErrorSerializer, description="无权执行此操作"),
 }

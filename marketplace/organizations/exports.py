@@ -5,64 +5,18 @@ masked, and text typed by users is written as text, never as a formula: a name s
 ``=HYPERLINK(...)`` must not run when the district opens the sheet.
 """
 
-import datetime
-import io
-
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from marketplace.core import audit
 from marketplace.core.permissions import require
+from marketplace.core.spreadsheets import sheet_bytes
 
 from . import selectors
 from .choices import ScorecardStage
 from .models import Cohort, Incubation, Scorecard
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-_HEADER_FONT = Font(bold=True)
-_HEADER_FILL = PatternFill("solid", fgColor="DDE7F3")
-
-
-def _cell_value(value):
-    if isinstance(value, str):
-        # Control characters are not allowed in the XML of a sheet (openpyxl refuses them).
-        return ILLEGAL_CHARACTERS_RE.sub("", value)
-    return value
-
-
-def _sheet_bytes(title: str, headers: list[str], rows: list[list], widths: list[int]) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = title
-    sheet.append(headers)
-    for cell in sheet[1]:
-        cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
-        cell.alignment = Alignment(vertical="center")
-    for row in rows:
-        sheet.append([_cell_value(v) for v in row])
-        for cell in sheet[sheet.max_row]:
-            if cell.data_type == "f":
-                # openpyxl turns any string starting with "=" into a formula: keep it text.
-                cell.data_type = "s"
-            elif cell.is_date:
-                timed = isinstance(cell.value, datetime.datetime)
-                cell.number_format = "yyyy-mm-dd hh:mm" if timed else "yyyy-mm-dd"
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = sheet.dimensions
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
-
-
-# --- the directory --------------------------------------------------------------------------
 DIRECTORY_HEADERS = [
     "组织名称",
     "组织形式",
@@ -98,7 +52,7 @@ def directory_xlsx(*, actor) -> bytes:
         ]
         for org in orgs
     ]
-    content = _sheet_bytes(
+    content = sheet_bytes(
         _("社会组织名录"), DIRECTORY_HEADERS, rows, [30, 20, 22, 14, 24, 10, 14, 14, 16, 10, 16]
     )
     audit.record(
@@ -172,7 +126,7 @@ def cohort_scorecards_xlsx(*, actor, cohort: Cohort) -> bytes:
                 ]
             )
     title = _("能力评估表")
-    content = _sheet_bytes(title, SCORECARD_HEADERS, rows, [30, 12, 10] + [10, 30] * 4 + [10, 14, 18])
+    content = sheet_bytes(title, SCORECARD_HEADERS, rows, [30, 12, 10] + [10, 30] * 4 + [10, 14, 18])
     audit.record(
         actor=actor,
         action="organizations.export.scorecards",

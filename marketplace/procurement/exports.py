@@ -6,28 +6,19 @@ opening wrote in the clear (``Bid.price_fen``) and nothing else of its bid. Text
 is written as text, never as a formula. The export is written to the audit trail.
 """
 
-import datetime
-import io
 from decimal import Decimal
 
 from django.db.models import Prefetch
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from marketplace.core import audit
 from marketplace.core.permissions import require
+from marketplace.core.spreadsheets import fill_sheet, workbook_bytes
 
 from . import selectors
 from .admin_common import VIEW, project_list_for_staff
 from .models import Bid
-
-_HEADER_FONT = Font(bold=True)
-_HEADER_FILL = PatternFill("solid", fgColor="DDE7F3")
-_YUAN_FORMAT = "#,##0.00"
 
 PROJECT_HEADERS = [
     "项目名称",
@@ -44,38 +35,8 @@ PROJECT_HEADERS = [
 BID_HEADERS = ["项目名称", "采购街道", "投标组织", "投标状态", "开标报价(元)"]
 
 
-def _cell_value(value):
-    if isinstance(value, str):
-        return ILLEGAL_CHARACTERS_RE.sub("", value)
-    if isinstance(value, datetime.datetime):
-        return timezone.localtime(value).replace(tzinfo=None)
-    return value
-
-
 def _yuan(fen: int) -> Decimal:
     return Decimal(fen) / 100
-
-
-def _fill_sheet(sheet, title: str, headers: list[str], rows: list[list], widths: list[int], money_cols=()):
-    sheet.title = title
-    sheet.append(headers)
-    for cell in sheet[1]:
-        cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
-        cell.alignment = Alignment(vertical="center")
-    for row in rows:
-        sheet.append([_cell_value(v) for v in row])
-        for index, cell in enumerate(sheet[sheet.max_row], start=1):
-            if cell.data_type == "f":
-                # openpyxl turns any string starting with "=" into a formula: keep it text.
-                cell.data_type = "s"
-            elif index in money_cols:
-                cell.number_format = _YUAN_FORMAT
-            elif cell.is_date:
-                cell.number_format = "yyyy-mm-dd hh:mm"
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = sheet.dimensions
 
 
 def _opened_bids():
@@ -124,7 +85,7 @@ def projects_xlsx(*, actor) -> bytes:
                 ]
             )
     workbook = Workbook()
-    _fill_sheet(
+    fill_sheet(
         workbook.active,
         _("服务项目"),
         PROJECT_HEADERS,
@@ -132,7 +93,7 @@ def projects_xlsx(*, actor) -> bytes:
         [36, 12, 14, 14, 10, 16, 20, 18, 18, 8],
         money_cols=(6,),
     )
-    _fill_sheet(
+    fill_sheet(
         workbook.create_sheet(),
         _("开标记录"),
         BID_HEADERS,
@@ -140,12 +101,10 @@ def projects_xlsx(*, actor) -> bytes:
         [36, 12, 30, 10, 16],
         money_cols=(5,),
     )
-    out = io.BytesIO()
-    workbook.save(out)
     audit.record(
         actor=actor,
         action="procurement.export.projects",
         changes={"projects": len(project_rows), "opened_bids": len(bid_rows)},
         object_repr=_("服务项目"),
     )
-    return out.getvalue()
+    return workbook_bytes(workbook)

@@ -41,6 +41,7 @@ from marketplace.core.exceptions import DomainError
 from marketplace.core.masking import mask_phone
 from marketplace.core.permissions import can, has_role, scope_queryset
 from marketplace.core.roles import Role
+from marketplace.core.spreadsheets import XLSX_CONTENT_TYPE
 from marketplace.core.viewsets import add_domain_error
 from marketplace.places.models import Community, Grid
 
@@ -72,7 +73,7 @@ PARTY_REPORT_MOVES = {
     "decline": (services.party_report_decline, forms.ReasonForm),
     "end": (services.party_report_end, forms.ReasonForm),
 }
-XLSX = exports.XLSX_CONTENT_TYPE
+XLSX = XLSX_CONTENT_TYPE
 
 
 def _hours(minutes) -> str:

@@ -7,57 +7,20 @@ never as a formula.
 """
 
 import datetime
-import io
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from marketplace.core import audit
 from marketplace.core.exceptions import ValidationFailed
 from marketplace.core.masking import mask_phone
 from marketplace.core.permissions import require
+from marketplace.core.spreadsheets import sheet_bytes
 
 from . import policies, selectors
 from .choices import StarLevel
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT = policies.HOURS_EXPORT
-
-_HEADER_FONT = Font(bold=True)
-_HEADER_FILL = PatternFill("solid", fgColor="DDE7F3")
-
-
-def _cell_value(value):
-    if isinstance(value, str):
-        return ILLEGAL_CHARACTERS_RE.sub("", value)
-    return value
-
-
-def _sheet_bytes(title: str, headers: list[str], rows: list[list], widths: list[int]) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = title[:31]
-    sheet.append(headers)
-    for cell in sheet[1]:
-        cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
-        cell.alignment = Alignment(vertical="center")
-    for row in rows:
-        sheet.append([_cell_value(v) for v in row])
-        for cell in sheet[sheet.max_row]:
-            if cell.data_type == "f":
-                # openpyxl turns any string starting with "=" into a formula: keep it text.
-                cell.data_type = "s"
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = sheet.dimensions
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
 
 
 def _hours(minutes) -> float:
@@ -114,7 +77,7 @@ def hours_by_volunteer_xlsx(
         ]
         for v in selectors.volunteer_hours(viewer=actor, start=start, end=end)
     ]
-    content = _sheet_bytes(
+    content = sheet_bytes(
         _("志愿者服务时长"), VOLUNTEER_HEADERS, rows, [12, 14, 14, 16, 18, 12, 26, 10, 10, 18, 18, 12]
     )
     audit.record(
@@ -139,7 +102,7 @@ def hours_by_grid_xlsx(
         [*g.labels, g.volunteers, g.hours]
         for g in selectors.hours_by_grid(viewer=actor, start=start, end=end)
     ]
-    content = _sheet_bytes(_("网格服务时长"), GRID_HEADERS, rows, [14, 16, 20, 12, 18])
+    content = sheet_bytes(_("网格服务时长"), GRID_HEADERS, rows, [14, 16, 20, 12, 18])
     audit.record(
         actor=actor,
         action="volunteers.export.hours_by_grid",
@@ -162,7 +125,7 @@ def hours_by_party_organization_xlsx(
         [*g.labels, g.volunteers, g.hours]
         for g in selectors.hours_by_party_organization(viewer=actor, start=start, end=end)
     ]
-    content = _sheet_bytes(_("党组织服务时长"), PARTY_ORG_HEADERS, rows, [32, 16, 16, 18])
+    content = sheet_bytes(_("党组织服务时长"), PARTY_ORG_HEADERS, rows, [32, 16, 16, 18])
     audit.record(
         actor=actor,
         action="volunteers.export.hours_by_party_organization",
@@ -201,7 +164,7 @@ def party_member_yearly_xlsx(*, actor, year: int) -> bytes:
         for v in selectors.party_member_yearly_hours(viewer=actor, year=year)
     ]
     title = _("%(year)s年在职党员服务时长") % {"year": year}
-    content = _sheet_bytes(title, PARTY_YEAR_HEADERS, rows, [28, 28, 12, 14, 16, 18, 18])
+    content = sheet_bytes(title, PARTY_YEAR_HEADERS, rows, [28, 28, 12, 14, 16, 18, 18])
     audit.record(
         actor=actor,
         action="volunteers.export.party_member_yearly",

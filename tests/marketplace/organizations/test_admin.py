@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from marketplace.core.models import AuditEntry, TransitionLog
+from marketplace.core.spreadsheets import XLSX_CONTENT_TYPE
 from marketplace.organizations.choices import OrgStatus
-from marketplace.organizations.exports import XLSX_CONTENT_TYPE
 from tests.factories import (
     DistrictFactory,
     OrganizationFactory,

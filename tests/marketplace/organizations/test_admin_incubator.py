@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from marketplace.accounts.models import RoleAssignment
 from marketplace.core.models import AuditEntry
 from marketplace.core.roles import Role
+from marketplace.core.spreadsheets import XLSX_CONTENT_TYPE
 from marketplace.organizations import services
 from marketplace.organizations.choices import (
     ApplicationStatus,
@@ -22,7 +23,6 @@ from marketplace.organizations.choices import (
     OrgStatus,
     ReportStatus,
 )
-from marketplace.organizations.exports import XLSX_CONTENT_TYPE
 from marketplace.organizations.models import (
     Application,
     ApplicationReview,

@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 
 from marketplace.core.exceptions import PermissionDenied, ValidationFailed
 from marketplace.core.models import AuditEntry
+from marketplace.core.spreadsheets import XLSX_CONTENT_TYPE
 from marketplace.volunteers import exports, selectors, services
 from tests.factories.volunteers import ServiceRecordFactory, ShiftFactory
 
@@ -142,7 +143,7 @@ def test_admin_downloads(login, vw, hours):  # noqa: F811
     for route in ("export/volunteers/", "export/grids/", "export/party-organizations/"):
         response = client.get(f"{REGISTRY}{route}?start=2026-01-01&end=2026-12-31")
         assert response.status_code == 200, route
-        assert response["Content-Type"] == exports.XLSX_CONTENT_TYPE
+        assert response["Content-Type"] == XLSX_CONTENT_TYPE
     rows = sheet(client.get(f"{REGISTRY}export/volunteers/?start=2026-01-01&end=2026-12-31").content)
     assert member.identity.real_name in str(rows)
     response = client.get(f"{REGISTRY}export/grids/?start=2026-05-01&end=2026-01-01", follow=True)
