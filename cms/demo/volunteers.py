@@ -211,7 +211,8 @@ def plan_people() -> list[Person]:
     decisions = ["confirmed", "pending", "declined", "confirmed", "pending", "confirmed"]
     outcomes = dict(zip(at_home, decisions, strict=False))
     outcomes.update({i: "pending" for i in elsewhere})
-    skills = [slug for slug, _name in SKILLS]
+    # The skills the volunteers migration added (a district may rename them; slugs stay).
+    skills = list(Skill.objects.order_by("sort_order", "pk").values_list("slug", flat=True))
     names, ids, phones = {DEMO_VOLUNTEER["name"]}, set(), {DEMO_VOLUNTEER["phone"]}
     people = []
     for i in range(VOLUNTEER_COUNT):
@@ -301,27 +302,6 @@ def plan_people() -> list[Person]:
         )
     )
     return people
-
-
-# The skills the volunteers migration adds (a district may rename them; slugs stay).
-SKILLS = [
-    ("elderly_care", "助老服务"),
-    ("child_care", "儿童关爱"),
-    ("disability_support", "助残服务"),
-    ("medical", "医疗护理"),
-    ("first_aid", "应急救护"),
-    ("psychology", "心理疏导"),
-    ("legal", "法律咨询"),
-    ("mediation", "矛盾调解"),
-    ("tutoring", "教育辅导"),
-    ("culture_sports", "文体活动"),
-    ("publicity", "宣传摄影"),
-    ("it", "信息技术"),
-    ("repair", "家电维修"),
-    ("environment", "环境保护"),
-    ("patrol", "治安巡逻"),
-    ("translation", "外语翻译"),
-]
 
 
 # --- activities -----------------------------------------------------------------------------
