@@ -161,7 +161,7 @@ def test_real_names_valid_id_numbers_and_verified_phones(demo):
     assert len({i.real_name for i in identities}) == len(identities)
 
 
-def test_the_plan_is_the_same_on_every_run():
+def test_the_plan_is_the_same_on_every_run(db):
     first, second = plan.plan_people(), plan.plan_people()
     assert [(p.name, p.id_number, p.phone) for p in first] == [(p.name, p.id_number, p.phone) for p in second]
 
