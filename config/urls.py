@@ -8,6 +8,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from config.api import api_urlpatterns
 from marketplace.core.api import not_found
+from marketplace.fund.webhooks import stripe_webhook
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
@@ -23,6 +24,8 @@ urlpatterns = [
     path("projects/", include("frontend.procurement_urls")),
     path("volunteers/", include("frontend.volunteer_urls")),
     path("certificates/", include("frontend.volunteer_certificate_urls")),
+    path("fund/stripe/webhook/", stripe_webhook, name="fund-stripe-webhook"),
+    path("fund/", include("frontend.fund_urls")),
     path("", include("frontend.urls")),
     # Wagtail's page serving comes last: it matches every remaining path.
     path("", include(wagtail_urls)),

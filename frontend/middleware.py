@@ -114,3 +114,34 @@ class AdminContentSecurityPolicyMiddleware:
         if not hasattr(response, "_csp_config"):
             response._csp_config = admin_policy()
         return response
+
+
+def policy_with_sources(extra: dict[str, list[str]]) -> dict:
+    """The portal's policy with ``extra`` sources added to some directives. A directive the
+    portal leaves to ``default-src`` starts from ``default-src``'s sources, so adding to it never
+    takes away what it allowed before."""
+    policy = {directive: list(values) for directive, values in settings.SECURE_CSP.items()}
+    default = policy.get("default-src", [CSP.SELF])
+    for directive, sources in extra.items():
+        values = policy.setdefault(directive, list(default))
+        values.extend(s for s in sources if s not in values)
+    return policy
+
+
+def csp_allow(extra: dict[str, list[str]]):
+    """A view decorator: this view's pages (and only these) also allow ``extra``, e.g. a payment
+    provider's script and frames on the donation page. Django's CSP middleware reads the policy
+    from the response (``_csp_config``) when it writes the header; the policy is built from the
+    settings per response, so it follows the settings in force."""
+    from functools import wraps
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            response = view(request, *args, **kwargs)
+            response._csp_config = policy_with_sources(extra)
+            return response
+
+        return wrapped
+
+    return decorator

@@ -18,6 +18,8 @@ from marketplace.organizations.selectors import organizations_for_member
 from marketplace.procurement import selectors as procurement_selectors
 from marketplace.volunteers import selectors as volunteer_selectors
 
+from .fund_views import recent_donations
+
 
 @login_required
 def my_portal(request):
@@ -31,6 +33,7 @@ def my_portal(request):
             "my_organizations": organizations_for_member(request.user),
             "my_procurement": procurement_selectors.member_procurement(request.user),
             "my_volunteer": volunteer_selectors.volunteer_summary_for_user(request.user),
+            "my_donations": recent_donations(request.user),
         },
     )
 

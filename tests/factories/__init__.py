@@ -1,4 +1,5 @@
 from .accounts import UserFactory, enable_mfa, grant
+from .fund import FundFactory, SubFundFactory  # noqa: F401
 from .organizations import (
     ApplicationFactory,
     CohortFactory,
