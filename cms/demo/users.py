@@ -276,3 +276,38 @@ def seed_procurement_staff(ctx: DemoContext) -> None:
                 )
             )
     ctx.users["evaluators"] = experts
+
+
+# The governance fund's disbursements are approved by a district admin other than the one who
+# proposed them (双人审批); no other demo account is a district admin, so the fund's demo step
+# makes this one through ``ensure_second_admin``.
+SECOND_ADMIN = {
+    "key": "district_admin_2",
+    "username": "demo-admin-2",
+    "email": "admin2@taihe.example",
+    "phone": "+8613800000018",
+    "name": "孙立新",
+}
+
+
+def ensure_second_admin(ctx: DemoContext) -> User:
+    """A second district admin, granted by the first, who logs in to approve disbursements."""
+    row = SECOND_ADMIN
+    user = _ensure_user(
+        ctx, username=row["username"], email=row["email"], phone=row["phone"], name=row["name"]
+    )
+    if not _holds(user, Role.DISTRICT_ADMIN, ctx.district):
+        role_assign(actor=ctx.admin, user=user, role=Role.DISTRICT_ADMIN, scope=ctx.district)
+        ctx.count("角色授权")
+    if row["key"] not in ctx.users:
+        ctx.logins.append(
+            DemoLogin(
+                role=str(Role.DISTRICT_ADMIN.label),
+                scope=ctx.district.name,
+                login=row["email"],
+                password=DEMO_PASSWORD,
+                note="审批同事提出的基金拨付;首次进入 /admin/ 须绑定动态口令(TOTP)",
+            )
+        )
+    ctx.users[row["key"]] = user
+    return user
