@@ -355,6 +355,21 @@ STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
+# Alipay and WeChat Pay beside cards, where the Stripe account allows them.
+STRIPE_CHINA_WALLETS = env.bool("STRIPE_CHINA_WALLETS", default=False)
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
+
+# --- The governance fund ------------------------------------------------------------------
+# A disbursement above this amount (fen) needs a second approver besides the first.
+FUND_SECOND_APPROVAL_FEN = env.int("FUND_SECOND_APPROVAL_FEN", default=10_000_000)
+
+# --- Volunteers ---------------------------------------------------------------------------
+# A shift's QR code works from this long before its start to this long after its end; a record's
+# hours may exceed the shift by the margin.
+VOLUNTEER_CHECKIN_OPENS_BEFORE = timedelta(minutes=env.int("VOLUNTEER_CHECKIN_OPENS_BEFORE_MIN", default=30))
+VOLUNTEER_CHECKIN_CLOSES_AFTER = timedelta(minutes=env.int("VOLUNTEER_CHECKIN_CLOSES_AFTER_MIN", default=120))
+VOLUNTEER_HOURS_MARGIN = timedelta(minutes=env.int("VOLUNTEER_HOURS_MARGIN_MIN", default=30))
+VOLUNTEER_CERTIFICATE_PREFIX = env.str("VOLUNTEER_CERTIFICATE_PREFIX", default="TH")
 
 # --- Open data ----------------------------------------------------------------------------
 # The prefix of every OCDS ocid ("<prefix>-<project id>"). Once data is published it must never
