@@ -25,7 +25,7 @@ _HEADER_FILL = PatternFill("solid", fgColor="DDE7F3")
 def cell_value(value):
     if isinstance(value, str):
         return ILLEGAL_CHARACTERS_RE.sub("", value)
-    if isinstance(value, datetime.datetime):
+    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
         return timezone.localtime(value).replace(tzinfo=None)
     return value
 
