@@ -7,7 +7,7 @@ A later capability adds its demo data by writing a module here (e.g. ``procureme
 ``seed_projects(ctx)``) and appending its step to ``STEPS`` after the steps it relies on.
 """
 
-from . import fund, organizations, places, portal, procurement, users, volunteers
+from . import fund, organizations, pages, places, portal, procurement, users, volunteers
 from .base import DEMO_PASSWORD, DemoContext, DemoLogin
 
 STEPS = [
@@ -24,6 +24,7 @@ STEPS = [
     procurement.seed_projects,
     volunteers.seed_volunteers,
     fund.seed_fund,
+    pages.seed_pages,
 ]
 
 __all__ = ["DEMO_PASSWORD", "STEPS", "DemoContext", "DemoLogin"]

@@ -1,3 +1,5 @@
+import tempfile
+
 from .base import *  # noqa: F403
 from .base import STORAGES
 
@@ -6,8 +8,15 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 SMS_BACKEND = "marketplace.core.sms.LocmemSMSBackend"
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+# Uploads made by tests (Wagtail documents and images of the demo pages) go to a folder of the
+# test run's own, never into the checkout.
+MEDIA_ROOT = tempfile.mkdtemp(prefix="portal-test-media-")
 STORAGES = {
     **STORAGES,
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": MEDIA_ROOT},
+    },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
