@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.ui.components import Component
 
-from marketplace.core.selectors import waiting_for_me
+from marketplace.core.selectors import waiting_count
 from marketplace.procurement.choices import ProjectStatus
 from marketplace.procurement.selectors import evaluator_projects
 
@@ -29,8 +29,8 @@ class Task:
 
 SCORING = "procurement.scoring"
 
-# In the order a busy official reads them. Several codes may share one source state (approve or
-# first_approve of a proposed disbursement): the rows are counted once per state.
+# In the order a busy official reads them. A row from which several of a task's moves start is
+# counted once.
 TASKS = (
     Task(
         _("政府购买服务"),
@@ -155,21 +155,12 @@ def _url(name: str) -> str | None:
 
 def waiting_rows(user) -> list[Row]:
     """The dashboard's rows for ``user``: one per task with something waiting."""
-    by_move = {(w.lifecycle, w.transition.code): w for w in waiting_for_me(user)}
     rows = []
     for task in TASKS:
         if task.lifecycle == SCORING:
             count = evaluator_projects(user).filter(status=ProjectStatus.OPENED).count()
-            if count:
-                rows.append(Row(str(task.group), str(task.label), count, _url(task.url_name)))
-            continue
-        per_state: dict[frozenset, int] = {}
-        for code in task.codes:
-            item = by_move.get((task.lifecycle, code))
-            if item is not None:
-                key = item.transition.source
-                per_state[key] = max(per_state.get(key, 0), item.count)
-        count = sum(per_state.values())
+        else:
+            count = waiting_count(user, task.lifecycle, task.codes)
         if count:
             rows.append(Row(str(task.group), str(task.label), count, _url(task.url_name)))
     return rows

@@ -54,6 +54,11 @@ class Transition:
     # Checks of what the actor types in with the move (an override note, an amount): run when
     # the move is made, but not when listing the moves a user may make, which has no input yet.
     input_guards: Sequence[Guard] = ()
+    # The row-level guards as a query, for the "waiting for me" lists: ``waiting(user)`` returns
+    # a Q that keeps only the rows the guards would let this user move (e.g. not the projects the
+    # user drafted). Guards that depend on the clock or on other rows stay out: they are checked
+    # when the move is made.
+    waiting: Callable[..., models.Q] | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "source", frozenset(str(s) for s in self.source))
@@ -189,7 +194,8 @@ class Lifecycle:
     # --- "waiting for me" ---------------------------------------------------------------
     def waiting_for(self, user) -> list[tuple[Transition, models.QuerySet]]:
         """For each move the user's roles allow, the rows in its source states within the
-        user's scopes (guards are not evaluated here: they are checked when the move is made)."""
+        user's scopes that the move's ``waiting`` filter keeps (the guards themselves are checked
+        when the move is made)."""
         lookups = getattr(self.model, "SCOPE_LOOKUPS", None)
         if lookups is None:
             return []
@@ -199,6 +205,8 @@ class Lifecycle:
             if q is None:
                 continue
             qs = self.model._default_manager.filter(q, **{f"{self.field}__in": sorted(t.source)})
+            if t.waiting is not None:
+                qs = qs.filter(t.waiting(user))
             found.append((t, qs))
         return found
 

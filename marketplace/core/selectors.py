@@ -26,3 +26,18 @@ def waiting_for_me(user) -> list[WaitingItem]:
                 subject = str(lifecycle.model._meta.verbose_name)
                 items.append(WaitingItem(name, subject, transition, count))
     return items
+
+
+def waiting_count(user, lifecycle_name: str, codes) -> int:
+    """How many rows wait for any of the moves ``codes`` of one lifecycle: each row once, even
+    where several moves start from it (approve or reject, a first or a second approval). One
+    COUNT."""
+    lifecycle = lifecycles().get(lifecycle_name)
+    if lifecycle is None:
+        return 0
+    wanted = set(codes)
+    combined = None
+    for transition, qs in lifecycle.waiting_for(user):
+        if transition.code in wanted:
+            combined = qs if combined is None else combined | qs
+    return combined.distinct().count() if combined is not None else 0

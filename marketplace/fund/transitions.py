@@ -12,6 +12,7 @@ approved disbursement is paid by the system in the same transaction.
 """
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.core.exceptions import GuardFailed
@@ -105,6 +106,23 @@ DONATION = Lifecycle(
     ],
 )
 
+
+def _others_proposals(user) -> Q:
+    return ~Q(proposed_by=user)
+
+
+def _small(user) -> Q:
+    return ~Q(proposed_by=user) & Q(amount_fen__lte=second_approval_threshold())
+
+
+def _large(user) -> Q:
+    return ~Q(proposed_by=user) & Q(amount_fen__gt=second_approval_threshold())
+
+
+def _others_approvals(user) -> Q:
+    return ~Q(proposed_by=user) & ~Q(approved_by=user)
+
+
 B = DisbursementStatus
 _APPROVAL_GUARDS = [not_proposer, target_ready, balance_covers]
 DISBURSEMENT = Lifecycle(
@@ -119,6 +137,7 @@ DISBURSEMENT = Lifecycle(
             [A],
             _("审批通过"),
             guards=[single_approval_enough, *_APPROVAL_GUARDS],
+            waiting=_small,
         ),
         Transition(
             "first_approve",
@@ -127,6 +146,7 @@ DISBURSEMENT = Lifecycle(
             [A],
             _("初审通过"),
             guards=[second_approval_needed, *_APPROVAL_GUARDS],
+            waiting=_large,
         ),
         Transition(
             "second_approve",
@@ -135,6 +155,7 @@ DISBURSEMENT = Lifecycle(
             [A],
             _("复核通过"),
             guards=[not_first_approver, *_APPROVAL_GUARDS],
+            waiting=_others_approvals,
         ),
         Transition(
             "reject",
@@ -143,6 +164,7 @@ DISBURSEMENT = Lifecycle(
             [A],
             _("驳回"),
             guards=[not_proposer],
+            waiting=_others_proposals,
             reason_required=True,
         ),
         Transition("pay", [B.APPROVED], B.PAID, [SYSTEM], _("拨付")),

@@ -1,5 +1,6 @@
 """The service-purchase lifecycles as tables of allowed moves (see core.lifecycle)."""
 
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -78,7 +79,15 @@ PROJECT = Lifecycle(
     states=ProjectStatus,
     transitions=[
         Transition("submit", [P.DRAFT], P.PENDING_APPROVAL, [S], _("提交审批"), guards=[criteria_complete]),
-        Transition("approve", [P.PENDING_APPROVAL], P.APPROVED, [S], _("审批通过"), guards=[second_official]),
+        Transition(
+            "approve",
+            [P.PENDING_APPROVAL],
+            P.APPROVED,
+            [S],
+            _("审批通过"),
+            guards=[second_official],
+            waiting=lambda user: ~Q(created_by=user),
+        ),
         Transition("return", [P.PENDING_APPROVAL], P.DRAFT, [S], _("退回修改"), reason_required=True),
         Transition(
             "publish", [P.APPROVED], P.PUBLISHED, [S], _("发布公告"), guards=[criteria_complete, window_ahead]

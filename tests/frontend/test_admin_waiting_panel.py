@@ -7,6 +7,7 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
 from frontend.wagtail_hooks import WaitingForMePanel, waiting_rows
+from marketplace.fund import services as fund_services
 from marketplace.procurement import services as procurement_services
 from tests.factories import ServiceRecordFactory, enable_mfa
 from tests.factories.volunteers import ActivityFactory, ShiftFactory, SignupFactory
@@ -119,3 +120,32 @@ def test_the_query_count_does_not_grow_with_the_waiting_items(login, pw):
     many = _home_queries(client)
     assert "data-waiting-count>6<" in _panel(client.get(HOME))
     assert many == one
+
+
+def test_the_drafter_does_not_see_their_own_project_waiting_for_approval(pw):
+    """Only a second official may approve (双人把关): the drafter's list leaves it out."""
+    _pending_project(pw, "待审批项目丙")
+    assert all(r.label != "待审批的服务项目" for r in waiting_rows(pw.drafter))
+    assert [r.count for r in waiting_rows(pw.approver) if r.label == "待审批的服务项目"] == [1]
+
+
+def _disbursement_counts(fw) -> list[int]:
+    return [
+        next((r.count for r in waiting_rows(admin) if r.label == "待审批的基金拨付"), 0)
+        for admin in fw.admins
+    ]
+
+
+def test_disbursements_wait_only_for_the_admins_who_may_approve_them(fw, settings):
+    settings.FUND_SECOND_APPROVAL_FEN = 10_000
+    fw.give(100_000)
+    grant_for(fw, amount=5_000)
+    large = grant_for(fw, amount=50_000)
+    # The proposer has nothing to approve; the others see both, each proposal once (a small one
+    # is approved, a large one first-approved: the two moves share no row).
+    assert _disbursement_counts(fw) == [0, 2, 2]
+    fund_services.disbursement_approve(actor=fw.admins[1], disbursement=large)
+    large.refresh_from_db()
+    assert large.status == "awaiting_second"
+    # The second approval waits for the third admin only; the first approver still has the small one.
+    assert _disbursement_counts(fw) == [0, 1, 2]

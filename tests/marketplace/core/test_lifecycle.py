@@ -201,3 +201,31 @@ def test_mermaid_diagram_lists_every_move():
     assert diagram.startswith("stateDiagram-v2")
     assert "draft --> submitted: submit" in diagram
     assert "rejected --> submitted: submit" in diagram
+
+
+def test_a_moves_waiting_filter_keeps_only_the_rows_its_guards_would_let_through(
+    world, ticket_in, monkeypatch
+):
+    from django.db.models import Q
+
+    from marketplace.core import lifecycle as engine
+
+    monkeypatch.setattr(engine, "_registry", dict(engine._registry))
+    guarded = Lifecycle(
+        "testapp.ticket_guarded",
+        model=Ticket,
+        states=TicketStatus,
+        transitions=[
+            Transition(
+                "approve",
+                [TicketStatus.SUBMITTED],
+                TicketStatus.APPROVED,
+                [Role.STREET_OFFICIAL],
+                "批准",
+                waiting=lambda user: ~Q(owner=user),
+            ),
+        ],
+    )
+    others = ticket_in(TicketStatus.SUBMITTED)
+    ticket_in(TicketStatus.SUBMITTED, owner=world.official_a)
+    assert {t.code: list(qs) for t, qs in guarded.waiting_for(world.official_a)} == {"approve": [others]}
