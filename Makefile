@@ -38,10 +38,11 @@ migrate: install ## Apply database migrations
 seed: migrate ## Load the demo data (idempotent)
 	$(PY) manage.py seed_demo
 
-run: seed ## Install, migrate, seed and serve at http://127.0.0.1:8000 with a task worker
+run: seed ## Install, migrate, seed and serve at http://127.0.0.1:8000 with a task worker and the page scheduler
 	@echo "Starting the task worker and the server at http://$(HOST):$(PORT)/ (Ctrl-C stops both)"
 	@trap 'kill 0' INT TERM EXIT; \
 	$(PY) manage.py db_worker --queue-name '*' & \
+	while true; do $(PY) manage.py publish_scheduled >/dev/null; sleep 60; done & \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 worker: install ## Run the database task worker

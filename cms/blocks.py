@@ -2,6 +2,7 @@
 of projects, activities or organisations read from the domain when the page is served."""
 
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.blocks.struct_block import StructBlockValidationError
@@ -102,6 +103,48 @@ class LiveListBlock(blocks.StructBlock):
             limit=value.get("limit") or 5,
         )
         return context
+
+
+# A path on this site or a web address: "javascript:" and other schemes are refused.
+LINK_VALIDATOR = RegexValidator(
+    r"^(/(?!/)|https?://)\S*$", _("请填写本站路径(以 / 开头)或以 http:// 或 https:// 开头的网址。")
+)
+
+
+class HighlightBlock(blocks.StructBlock):
+    """One of the home page's highlights: a short headline and sentence, linking to a page of
+    the portal or to another address."""
+
+    title = blocks.CharBlock(label=_("标题"), max_length=40)
+    text = blocks.TextBlock(label=_("说明"), required=False, max_length=120)
+    page = blocks.PageChooserBlock(label=_("链接页面"), required=False)
+    url = blocks.CharBlock(
+        label=_("或链接地址"),
+        required=False,
+        max_length=300,
+        validators=[LINK_VALIDATOR],
+        help_text=_("本站路径(如 /stats/)或以 http:// 或 https:// 开头的网址。"),
+    )
+
+    class Meta:
+        icon = "pick"
+        label = _("重点推荐")
+        template = "cms/blocks/highlight_block.html"
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value.get("page") and value.get("url"):
+            raise StructBlockValidationError(
+                block_errors={"url": ValidationError(_("请只选择链接页面或填写链接地址其中之一。"))}
+            )
+        return value
+
+
+class HighlightsBlock(blocks.StreamBlock):
+    highlight = HighlightBlock()
+
+    class Meta:
+        max_num = 6
 
 
 class BodyBlock(blocks.StreamBlock):

@@ -8,7 +8,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
-from .blocks import AttachmentsBlock, BodyBlock
+from .blocks import AttachmentsBlock, BodyBlock, HighlightsBlock
 
 # Children per page of an index page.
 INDEX_PAGE_SIZE = 10
@@ -24,8 +24,19 @@ STREET_SECTION_TYPES = [
 class HomePage(Page):
     hero_title = models.CharField(_("主标题"), max_length=120, default="党建引领 共治共享")
     hero_intro = RichTextField(_("导语"), blank=True)
+    highlights = StreamField(
+        HighlightsBlock(),
+        verbose_name=_("重点推荐"),
+        blank=True,
+        help_text=_("首页导语下方的重点推荐,最多 6 条。"),
+    )
 
-    content_panels = [*Page.content_panels, FieldPanel("hero_title"), FieldPanel("hero_intro")]
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("hero_title"),
+        FieldPanel("hero_intro"),
+        FieldPanel("highlights"),
+    ]
     max_count = 1
     parent_page_types = ["wagtailcore.Page"]
     subpage_types = [
@@ -40,10 +51,10 @@ class HomePage(Page):
         verbose_name = _("首页")
 
     def get_context(self, request, *args, **kwargs):
-        from marketplace.places.selectors import street_list
+        from .selectors import home_overview
 
         context = super().get_context(request, *args, **kwargs)
-        context["streets"] = street_list()
+        context["overview"] = home_overview()
         return context
 
 
@@ -318,6 +329,13 @@ class PortalSettings(BaseSiteSetting):
     contact_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
     contact_address = models.CharField(_("联系地址"), max_length=200, blank=True)
     footer_note = models.CharField(_("页脚说明"), max_length=200, blank=True)
+    service_hours = models.CharField(
+        _("服务时间"), max_length=100, blank=True, help_text=_("例如:工作日 9:00–17:00")
+    )
+    contact_email = models.EmailField(_("联系邮箱"), blank=True)
+    icp_record = models.CharField(
+        _("ICP 备案号"), max_length=50, blank=True, help_text=_("例如:某ICP备12345678号")
+    )
 
     class Meta:
         verbose_name = _("门户设置")

@@ -98,3 +98,78 @@ def place_overview(*, street_id: int | None = None, community_id: int | None = N
         committees=committees,
         branches=branches,
     )
+
+
+# How many rows of each live block the home page shows.
+HOME_LIST_SIZE = 4
+HOME_NOTICE_COUNT = 5
+
+
+@dataclass
+class FundProgress:
+    summary: object  # fund.public_selectors.FundSummary
+    raised: str
+    disbursed: str
+    available: str
+    disbursed_percent: int
+
+
+@dataclass
+class StreetLink:
+    street: object
+    page: object | None  # its live street page, if there is one
+
+
+@dataclass
+class HomeOverview:
+    projects: LiveList
+    activities: LiveList
+    funds: list[FundProgress]
+    notices: list
+    streets: list[StreetLink]
+
+
+def _fund_progress() -> list[FundProgress]:
+    from marketplace.fund.public_selectors import fund_list_public
+
+    rows = []
+    for summary in fund_list_public():
+        if not summary.fund.active:
+            continue
+        raised = summary.raised_fen - summary.refunded_fen
+        rows.append(
+            FundProgress(
+                summary=summary,
+                raised=format_yuan(raised),
+                disbursed=format_yuan(summary.disbursed_fen),
+                available=format_yuan(summary.available_fen),
+                disbursed_percent=min(100, summary.disbursed_fen * 100 // raised) if raised > 0 else 0,
+            )
+        )
+    return rows
+
+
+def latest_notices(limit: int = HOME_NOTICE_COUNT) -> list:
+    """The newest live, public notices anywhere on the site, by their date."""
+    from .models import NoticePage
+
+    return list(NoticePage.objects.live().public().order_by("-date", "-first_published_at", "-pk")[:limit])
+
+
+def _street_links() -> list[StreetLink]:
+    from .models import StreetPage
+
+    pages = {page.street_id: page for page in StreetPage.objects.live().public()}
+    return [StreetLink(street=street, page=pages.get(street.pk)) for street in places.street_list()]
+
+
+def home_overview() -> HomeOverview:
+    """The home page's live blocks: open projects, upcoming activities, each active fund's
+    progress, the latest notices and the streets with their pages. Constant queries."""
+    return HomeOverview(
+        projects=live_list(kind="projects", limit=HOME_LIST_SIZE),
+        activities=live_list(kind="activities", limit=HOME_LIST_SIZE),
+        funds=_fund_progress(),
+        notices=latest_notices(),
+        streets=_street_links(),
+    )

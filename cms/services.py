@@ -26,9 +26,12 @@ from .models import NoticeIndexPage, PolicyIndexPage, StreetPage
 MODERATORS_GROUP = "门户内容审核员"
 MODERATION_WORKFLOW = "通知公告与政策文件审核"
 MODERATION_TASK = "区级内容审核"
+# Every other page an editor writes goes to the same moderators through this workflow on the
+# site root (Wagtail's own default asks its "Moderators" group, which the portal does not use).
+PAGE_WORKFLOW = "门户页面审核"
 
 # Editors write and submit; only moderators publish, so every page an editor writes reaches
-# the public through a workflow (this one for notices and policies, Wagtail's default elsewhere).
+# the public through a workflow (one for notices and policies, one for every other page).
 EDITOR_PAGE_PERMISSIONS = ["add_page", "change_page"]
 MODERATOR_PAGE_PERMISSIONS = ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"]
 # Editors upload and choose the pictures and attachments of their pages.
@@ -72,15 +75,27 @@ def moderators_group(site_root: Page) -> Group:
     return _group(MODERATORS_GROUP, site_root, MODERATOR_PAGE_PERMISSIONS)
 
 
-def moderation_workflow(site_root: Page) -> Workflow:
-    """Submit → the district moderators approve → published."""
-    workflow, _created = Workflow.objects.get_or_create(name=MODERATION_WORKFLOW, defaults={"active": True})
+def _moderated_workflow(name: str, site_root: Page) -> Workflow:
+    workflow, _created = Workflow.objects.get_or_create(name=name, defaults={"active": True})
     task = GroupApprovalTask.objects.filter(name=MODERATION_TASK).first()
     if task is None:
         task = GroupApprovalTask.objects.create(name=MODERATION_TASK)
     task.groups.add(moderators_group(site_root))
     WorkflowTask.objects.get_or_create(workflow=workflow, task=task, defaults={"sort_order": 0})
     return workflow
+
+
+def moderation_workflow(site_root: Page) -> Workflow:
+    """Submit → the district moderators approve → published."""
+    return _moderated_workflow(MODERATION_WORKFLOW, site_root)
+
+
+def page_workflow_assign(*, site_root: Page) -> WorkflowPage:
+    """Every page under the site root without a workflow of its own is approved by the
+    district moderators too (the notice and policy columns keep theirs)."""
+    workflow = _moderated_workflow(PAGE_WORKFLOW, site_root)
+    link, _created = WorkflowPage.objects.update_or_create(page=site_root, defaults={"workflow": workflow})
+    return link
 
 
 def _site_root(page: Page) -> Page:
@@ -106,6 +121,7 @@ def street_section_setup(*, actor, street_page: StreetPage) -> Group:
     elsewhere; moderation for the notice and policy columns inside it."""
     require(actor, "cms.street_section.setup", street_page.street)
     group = _group(street_editors_group_name(street_page.street), street_page, EDITOR_PAGE_PERMISSIONS)
+    page_workflow_assign(site_root=_site_root(street_page))
     for page in street_page.get_descendants().type(NoticeIndexPage, PolicyIndexPage):
         moderation_workflow_assign(page=page)
     return group
@@ -136,6 +152,7 @@ def moderator_add(*, actor, user, site_root: Page) -> Group:
 
     require(actor, "cms.moderator.add", district_default())
     group = moderators_group(site_root)
+    page_workflow_assign(site_root=site_root)
     if not user.groups.filter(pk=group.pk).exists():
         user.groups.add(group)
         audit.record(actor=actor, action="cms.moderator.add", obj=user, changes={"group": group.name})

@@ -13,7 +13,17 @@ CONTACT = {
     "contact_phone": "12345(政务服务便民热线)",
     "contact_address": "太和区人民路1号 中共太和区委社会工作部",
     "footer_note": "本站为演示环境,所列单位、人员与数据均为虚构。",
+    "service_hours": "工作日 9:00–12:00,13:30–17:30",
+    "contact_email": "shgb@taihe.example.cn",
+    "icp_record": "演示ICP备00000000号",
 }
+# The home page's highlights: (title, text, link on this site).
+HIGHLIGHTS = [
+    ("数据公开", "专项基金收支、志愿服务时长、项目进展一图看懂", "/stats/"),
+    ("政府购买服务", "街道发布项目,社会组织公开竞标", "/projects/"),
+    ("我要当志愿者", "实名注册,就近报名网格志愿活动", "/volunteers/register/"),
+    ("证书查验", "输入证书编号,核验志愿服务证明", "/certificates/"),
+]
 
 
 def _hero_intro() -> str:
@@ -33,6 +43,7 @@ def seed_home_page(ctx: DemoContext) -> None:
         return
     home.hero_title = HERO_TITLE
     home.hero_intro = _hero_intro()
+    home.highlights = [("highlight", {"title": t, "text": text, "url": url}) for t, text, url in HIGHLIGHTS]
     # Published as the system, not as the district admin: page rights are Wagtail's own
     # permissions, which a portal role does not grant, and the history should not claim an
     # edit that person could not have made.

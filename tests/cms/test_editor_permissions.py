@@ -160,3 +160,23 @@ def test_a_street_page_made_in_the_admin_gets_its_editors_group(world, tree):
         hook(None, column)
     assert page.group_permissions.filter(group__name="丙街道网站编辑").count() == 2
     assert column.get_workflow().name == services.MODERATION_WORKFLOW
+
+
+def test_other_pages_of_a_street_section_go_to_the_district_moderators(editor, moderator, tree):
+    """A standard page written by a street editor is approved by the same moderators."""
+    from cms.models import StandardPage
+
+    page = StandardPage(title="社区服务指南", slug="guide", live=False)
+    tree.street_a.add_child(instance=page)
+    page.save_revision(user=editor)
+    workflow = page.get_workflow()
+    assert workflow.name == services.PAGE_WORKFLOW
+    state = workflow.start(page, editor)
+    task_state = state.current_task_state
+    assert task_state.task.specific.name == services.MODERATION_TASK
+    assert task_state.task.specific.get_actions(page, editor) == []
+    task_state.task.specific.on_action(task_state, moderator, "approve")
+    page.refresh_from_db()
+    assert page.live
+    # The notice columns keep their own workflow.
+    assert draft_notice(tree.street_notices, editor).get_workflow().name == services.MODERATION_WORKFLOW

@@ -196,6 +196,13 @@ def test_home_page_and_portal_settings(seeded):
     assert home.revisions.count() == 1 and home.live
     portal = PortalSettings.for_site(Site.objects.get(is_default_site=True))
     assert portal.contact_phone and portal.contact_address
+    assert portal.service_hours and portal.contact_email and portal.icp_record
+    assert [block.value["url"] for block in home.highlights] == [
+        "/stats/",
+        "/projects/",
+        "/volunteers/register/",
+        "/certificates/",
+    ]
 
 
 def test_reseeding_keeps_an_editors_changes(seeded):
