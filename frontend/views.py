@@ -13,8 +13,8 @@ from marketplace.core import notifications
 from marketplace.core.exceptions import NotFound
 from marketplace.core.files import private_file_open
 from marketplace.core.models import NotificationKind
-from marketplace.core.selectors import waiting_for_me
-from marketplace.organizations.selectors import organizations_for_member
+from marketplace.core.selectors import notifications_for_dashboard, waiting_for_me
+from marketplace.organizations import selectors as organization_selectors
 from marketplace.procurement import selectors as procurement_selectors
 from marketplace.volunteers import selectors as volunteer_selectors
 
@@ -23,17 +23,22 @@ from .fund_views import recent_donations
 
 @login_required
 def my_portal(request):
+    user = request.user
+    unread = notifications_for_dashboard(user=user)
     return render(
         request,
         "frontend/my_portal.html",
         {
-            "roles": account_selectors.role_assignment_list(user=request.user),
-            "waiting": waiting_for_me(request.user),
-            "identity": account_selectors.identity_of(request.user),
-            "my_organizations": organizations_for_member(request.user),
-            "my_procurement": procurement_selectors.member_procurement(request.user),
-            "my_volunteer": volunteer_selectors.volunteer_summary_for_user(request.user),
-            "my_donations": recent_donations(request.user),
+            "roles": account_selectors.role_assignment_list(user=user),
+            "waiting": waiting_for_me(user),
+            "identity": account_selectors.identity_of(user),
+            "notifications": unread,
+            # The header's badge reads the same count.
+            "unread_notifications": unread.count,
+            "my_organizations": organization_selectors.organizations_for_dashboard(user=user),
+            "my_procurement": procurement_selectors.procurement_for_dashboard(user=user),
+            "my_volunteer": volunteer_selectors.volunteer_for_dashboard(user=user),
+            "my_donations": recent_donations(user),
         },
     )
 

@@ -41,3 +41,19 @@ def waiting_count(user, lifecycle_name: str, codes) -> int:
         if transition.code in wanted:
             combined = qs if combined is None else combined | qs
     return combined.distinct().count() if combined is not None else 0
+
+
+@dataclass(frozen=True)
+class UnreadNotifications:
+    latest: list  # the newest unread ones, newest first
+    count: int  # all unread
+
+
+def notifications_for_dashboard(*, user, limit: int = 5) -> UnreadNotifications:
+    """The user's newest unread notifications and how many are unread: two queries."""
+    from .models import Notification
+
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    return UnreadNotifications(
+        latest=list(unread.order_by("-created_at", "-id")[:limit]), count=unread.count()
+    )

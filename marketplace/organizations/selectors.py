@@ -355,3 +355,147 @@ def organization_last_rejection(org: Organization):
     from . import transitions
 
     return transitions.ORGANIZATION.history(org).filter(code="reject").last()
+
+
+# --- the personal page ("我的") ---------------------------------------------------------------
+@dataclass(frozen=True)
+class NextStep:
+    """Something the organisation has to do now, in Chinese; ``area`` says where it is done
+    ("org": its details and documents, "incubation": the incubator), ``note`` why (a reviewer's
+    comment), ``overdue`` when its deadline has passed."""
+
+    area: str
+    text: str
+    due_on: object = None
+    overdue: bool = False
+    note: str = ""
+
+
+@dataclass
+class OrganizationDashboard:
+    organization: Organization
+    incubation: Incubation | None
+    application: Application | None  # an application still waiting for the decision
+    next_steps: list
+    criteria: list  # the graduation criteria, while incubating
+    open_goals: int = 0
+    next_report: PeriodicReport | None = None  # the first report not yet accepted
+    scorecard: Scorecard | None = None  # the latest one
+    cohorts_accepting: list | None = None  # calls the organisation may still apply to
+
+
+def organizations_for_dashboard(*, user, today=None) -> list[OrganizationDashboard]:
+    """Each organisation the user belongs to with its incubation (the current one, with its
+    goals, reports, scorecards and graduation criteria), an application waiting for a decision,
+    the incubator's calls it could apply to, and what it has to do next. A fixed number of
+    queries whatever the number of organisations, reports or goals."""
+    from django.utils import timezone
+
+    from .choices import GoalStatus, ReportStatus
+
+    now = timezone.now()
+    today = today or timezone.localdate()
+    orgs = list(organizations_for_member(user).annotate(document_count=Count("documents")).order_by("name"))
+    if not orgs:
+        return []
+    ids = [org.pk for org in orgs]
+    incubations = (
+        Incubation.objects.filter(organization_id__in=ids)
+        .exclude(status=IncubationStatus.EXITED)
+        .select_related("organization", "cohort")
+        .prefetch_related("scorecards", "activities", "goals", "reports")
+        .order_by("-started_at", "-id")
+    )
+    elsewhere = _completed_elsewhere("organization_id")
+    if elsewhere is not None:
+        incubations = incubations.annotate(completed_elsewhere=elsewhere)
+    current = {}
+    for incubation in incubations:
+        current.setdefault(incubation.organization_id, incubation)
+    waiting = {}
+    for application in (
+        Application.objects.filter(
+            organization_id__in=ids, status__in=[ApplicationStatus.SUBMITTED, ApplicationStatus.WAITLISTED]
+        )
+        .select_related("cohort")
+        .order_by("-submitted_at", "-id")
+    ):
+        waiting.setdefault(application.organization_id, application)
+    accepting = list(
+        Cohort.objects.filter(
+            status=CohortStatus.OPEN, applications_open_at__lte=now, applications_close_at__gt=now
+        ).order_by("applications_close_at", "id")
+    )
+    applied = (
+        set(
+            Application.objects.filter(
+                organization_id__in=ids, cohort__in=[c.pk for c in accepting]
+            ).values_list("organization_id", "cohort_id")
+        )
+        if accepting
+        else set()
+    )
+
+    rows = []
+    for org in orgs:
+        incubation = current.get(org.pk)
+        row = OrganizationDashboard(org, incubation, waiting.get(org.pk), _org_steps(user, org), [])
+        if incubation is not None and incubation.status in (
+            IncubationStatus.INCUBATING,
+            IncubationStatus.MIDTERM,
+        ):
+            reports = list(incubation.reports.all())
+            row.next_steps += _report_steps(reports, today)
+            row.next_report = next((r for r in reports if r.status != ReportStatus.ACCEPTED), None)
+            row.open_goals = sum(1 for g in incubation.goals.all() if g.status == GoalStatus.OPEN)
+            row.scorecard = latest_scorecard(incubation)
+            row.criteria = graduation_check(incubation)
+        elif (
+            incubation is None
+            and row.application is None
+            and org.status in (OrgStatus.PENDING, OrgStatus.VERIFIED)
+            and can(user, "organizations.application.submit", org)
+        ):
+            row.cohorts_accepting = [c for c in accepting if (org.pk, c.pk) not in applied]
+        rows.append(row)
+    return rows
+
+
+def _org_steps(user, org: Organization) -> list[NextStep]:
+    """What the organisation's verification waits for from its members (``document_count``
+    annotated)."""
+    if org.status == OrgStatus.REJECTED:
+        if can(user, "organizations.org.change", org):
+            return [NextStep("org", str(_("认证未通过:请按退回意见修改资料后重新提交审核。")))]
+        return [NextStep("org", str(_("认证未通过:请联系本组织管理员修改资料后重新提交审核。")))]
+    if (
+        org.status == OrgStatus.PENDING
+        and not org.document_count
+        and can(user, "organizations.org.add_document", org)
+    ):
+        return [NextStep("org", str(_("请上传登记证书、章程或备案证明等材料,以便区级审核。")))]
+    return []
+
+
+def _report_steps(reports, today) -> list[NextStep]:
+    """The incubation's periodic reports to write or redo, by due date."""
+    from .choices import ReportStatus
+
+    steps = []
+    for report in reports:
+        if report.status == ReportStatus.RETURNED:
+            text, note = _("修改并重新提交定期报告「%(title)s」"), report.review_note
+        elif report.status == ReportStatus.DUE:
+            text, note = _("提交定期报告「%(title)s」"), ""
+        else:
+            continue
+        steps.append(
+            NextStep(
+                "incubation",
+                str(text % {"title": report.title}),
+                due_on=report.due_on,
+                overdue=report.due_on < today,
+                note=note,
+            )
+        )
+    return steps

@@ -847,3 +847,107 @@ def shift_records(*, viewer, shift: Shift) -> QuerySet[ServiceRecord]:
         .select_related("volunteer__identity", "volunteer__user", "activity", "corrects")
         .order_by("signup_id", "id")
     )
+
+
+# --- the personal page ("我的") ---------------------------------------------------------------
+# What the personal page lists at most of each kind; the volunteer's own pages have the rest.
+DASHBOARD_SIGNUPS = 10
+DASHBOARD_CERTIFICATES = 3
+DASHBOARD_RECORDS = 5
+# Corrections this recent are shown on the personal page.
+DASHBOARD_CORRECTION_DAYS = 90
+
+
+@dataclass(frozen=True)
+class VolunteerDashboard:
+    """A volunteer's summary for the personal page. ``volunteer`` carries ``total_minutes`` and
+    ``year_minutes`` (confirmed records only), ``star`` and ``star_label``."""
+
+    volunteer: Volunteer
+    year: int
+    upcoming: list  # confirmed or checked-in sign-ups whose QR code still works, soonest first
+    waiting: list  # waiting-list sign-ups with ``waiting_position``
+    certificates: list  # the latest ones
+    pending_records: list  # hours waiting for the organiser's confirmation
+    pending_count: int
+    corrections: list  # recent corrections of the volunteer's hours, with the record corrected
+
+
+def volunteer_for_dashboard(*, user, now=None) -> VolunteerDashboard | None:
+    """The signed-in person's volunteering at a glance, in a fixed number of queries; None when
+    they have not registered. ``upcoming`` holds the places the volunteer checks in or out of by
+    scanning the code at the site (confirmed on a shift not yet over, or checked in while the
+    code still works), each with ``checkin_opens_at``, from when its code works."""
+    from django.utils import timezone
+
+    from . import conf
+    from .choices import StarLevel
+    from .models import Certificate
+    from .transitions import check_in_window
+
+    if not getattr(user, "is_authenticated", False):
+        return None
+    now = now or timezone.now()
+    year = timezone.localtime(now).year
+    pending = (
+        ServiceRecord.objects.filter(volunteer=OuterRef("pk"), status=RecordStatus.PENDING)
+        .order_by()
+        .values("volunteer")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    volunteer = (
+        Volunteer.objects.filter(user=user)
+        .annotate(
+            total_minutes=_minutes_subquery(),
+            year_minutes=_minutes_subquery(datetime.date(year, 1, 1), datetime.date(year, 12, 31)),
+            pending_count=Coalesce(Subquery(pending, output_field=IntegerField()), Value(0)),
+        )
+        .annotate(star=star_expression("total_minutes"))
+        .first()
+    )
+    if volunteer is None:
+        return None
+    volunteer.star_label = StarLevel(volunteer.star).label
+    live = list(
+        my_signups(volunteer=volunteer)
+        .filter(shift__status=ShiftStatus.SCHEDULED)
+        .filter(
+            Q(status__in=[SignupStatus.CONFIRMED, SignupStatus.WAITING], shift__ends_at__gt=now)
+            # Checked in: the code still works for checking out a while after the end.
+            | Q(status=SignupStatus.CHECKED_IN, shift__ends_at__gt=now - conf.checkin_closes_after())
+        )[: DASHBOARD_SIGNUPS * 2]
+    )
+    upcoming, waiting = [], []
+    for signup in live:
+        if signup.status == SignupStatus.WAITING:
+            waiting.append(signup)
+            continue
+        signup.checkin_opens_at = check_in_window(signup.shift)[0]
+        upcoming.append(signup)
+    records = ServiceRecord.objects.filter(volunteer=volunteer).select_related("activity", "shift")
+    awaiting = list(
+        records.filter(status=RecordStatus.PENDING).order_by("served_on", "id")[:DASHBOARD_RECORDS]
+    )
+    corrections = list(
+        records.filter(
+            corrects__isnull=False,
+            status=RecordStatus.CONFIRMED,
+            created_at__gte=now - datetime.timedelta(days=DASHBOARD_CORRECTION_DAYS),
+        )
+        .select_related("corrects")
+        .order_by("-created_at", "-id")[:DASHBOARD_RECORDS]
+    )
+    certificates = list(
+        Certificate.objects.filter(volunteer=volunteer).order_by("-issued_at", "-id")[:DASHBOARD_CERTIFICATES]
+    )
+    return VolunteerDashboard(
+        volunteer=volunteer,
+        year=year,
+        upcoming=upcoming[:DASHBOARD_SIGNUPS],
+        waiting=waiting[:DASHBOARD_SIGNUPS],
+        certificates=certificates,
+        pending_records=awaiting,
+        pending_count=volunteer.pending_count,
+        corrections=corrections,
+    )
