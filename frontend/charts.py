@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 # Colour-blind-safe and at least 3:1 against white (WCAG 2.1 non-text contrast).
 PALETTE = ("#1f5fa8", "#c0392b", "#1e7d4f", "#8e44ad", "#b9770e")
@@ -162,7 +163,7 @@ def bar_chart(chart: Chart, *, width: int = 640, height: int = 320) -> Chart:
         for j, s in enumerate(chart.series):
             value = s.values[i]
             y = frame.y(value)
-            label = f"{category} {s.name}:{chart.fmt(value)}"
+            label = _point_label(category, s.name, chart.fmt(value))
             parts.append(
                 f"<rect {_attrs(class_='bar', x=_n(start + j * bar_w), y=_n(y), width=_n(bar_w), height=_n(base - y))} "
                 f"{_attrs(fill=PALETTE[j % len(PALETTE)], data_series=s.name, data_category=category, data_value=value)}>"
@@ -171,6 +172,14 @@ def bar_chart(chart: Chart, *, width: int = 640, height: int = 320) -> Chart:
         parts.append(frame.category_label(frame.left + (i + 0.5) * group_w, category))
     parts += frame.legend()
     return _finish(chart, parts)
+
+
+def _point_label(category: str, series: str, value: str) -> str:
+    return gettext("%(category)s %(series)s:%(value)s") % {
+        "category": category,
+        "series": series,
+        "value": value,
+    }
 
 
 def line_chart(chart: Chart, *, width: int = 640, height: int = 320) -> Chart:
@@ -189,7 +198,7 @@ def line_chart(chart: Chart, *, width: int = 640, height: int = 320) -> Chart:
             f"<polyline {_attrs(class_='line', points=points, fill='none', stroke=colour, stroke_width=2)}/>"
         )
         for i, value in enumerate(s.values):
-            label = f"{chart.categories[i]} {s.name}:{chart.fmt(value)}"
+            label = _point_label(chart.categories[i], s.name, chart.fmt(value))
             parts.append(
                 f"<circle {_attrs(class_='point', cx=_n(xs[i]), cy=_n(frame.y(value)), r=4, fill=colour)} "
                 f"{_attrs(data_series=s.name, data_category=chart.categories[i], data_value=value)}>"

@@ -4,6 +4,8 @@ the sub-fund); every rule (the minimum of one yuan, a name unless anonymous, an 
 the service's, and its Chinese error is shown on the form by ``apply_domain_error``."""
 
 from django import forms
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.core.exceptions import ValidationFailed
@@ -18,11 +20,19 @@ PRESETS_YUAN = (20, 50, 100, 200, 500)
 MAX_FEN = 2**63 - 1
 
 
+def _yuan(n: int) -> str:
+    return gettext("%(n)s 元") % {"n": n}
+
+
+# Formatted when shown: a lazy string formatted here, at import, would keep the import's language.
+_yuan_label = lazy(_yuan, str)
+
+
 class DonationForm(forms.Form):
     subfund = forms.ChoiceField(label=_("捐赠方向"), required=False)
     preset = forms.TypedChoiceField(
         label=_("捐赠金额"),
-        choices=[(p, _("%(n)s 元") % {"n": p}) for p in PRESETS_YUAN],
+        choices=[(p, _yuan_label(p)) for p in PRESETS_YUAN],
         coerce=int,
         required=False,
         empty_value=None,

@@ -53,7 +53,7 @@ class DateInput(forms.DateInput):
 
 
 def _tag_choices():
-    return [(tag.slug, tag.name) for tag in selectors.tag_list()]
+    return [(tag.slug, tag.label) for tag in selectors.tag_list()]
 
 
 # --- directory ------------------------------------------------------------------------------

@@ -17,9 +17,11 @@ from marketplace.core.exceptions import DomainError
 from marketplace.core.money import format_yuan
 from marketplace.core.permissions import can
 from marketplace.core.roles import Role
+from marketplace.fund.public_selectors import payments_to_organization
 from marketplace.organizations import selectors, services, transitions
 from marketplace.organizations.choices import CohortStatus, IncubationStatus, OrgStatus
 from marketplace.procurement import selectors as procurement_selectors
+from marketplace.volunteers.selectors import activities_by_organization
 
 from .organization_forms import (
     ActivityForm,
@@ -84,9 +86,18 @@ def profile(request, org_id: int):
             "documents": selectors.organization_documents(org) if private else [],
             "incubations": sorted(org.incubations.all(), key=lambda i: i.started_at, reverse=True),
             "track_record": _track_record(org),
+            "activities": activities_by_organization(org.pk),
+            "payments": _payments(org),
             "today": timezone.localdate(),
         },
     )
+
+
+def _payments(org) -> list:
+    payments = payments_to_organization(org.pk)
+    for d in payments:
+        d.amount = format_yuan(d.amount_fen)
+    return payments
 
 
 # --- registration ---------------------------------------------------------------------------

@@ -35,7 +35,7 @@ def _grouped_grids(blank_label, grids=None):
 
 
 def _skill_choices():
-    return [(skill.slug, skill.name) for skill in selectors.skill_list()]
+    return [(skill.slug, skill.label) for skill in selectors.skill_list()]
 
 
 # --- registration ---------------------------------------------------------------------------

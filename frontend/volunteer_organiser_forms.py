@@ -98,7 +98,7 @@ class ActivityForm(forms.Form):
             for grid in place_selectors.grid_list().filter(district_id=organization.district_id):
                 grids.setdefault(grid.community.name, []).append((grid.pk, grid.name))
             self.fields["grid"].choices = [("", _("不限网格")), *grids.items()]
-        self.fields["required_skills"].choices = [(s.slug, s.name) for s in selectors.skill_list()]
+        self.fields["required_skills"].choices = [(s.slug, s.label) for s in selectors.skill_list()]
 
     @staticmethod
     def initial_for(activity) -> dict:

@@ -8,7 +8,7 @@ queries whatever the number of funds, donations or disbursements.
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
 
 from marketplace.core.exceptions import NotFound
@@ -221,3 +221,14 @@ def session_donation(donation_id) -> Donation | None:
     if not isinstance(donation_id, int):
         return None
     return Donation.objects.select_related("fund", "subfund").filter(pk=donation_id).first()
+
+
+def payments_to_organization(org_id: int, *, limit: int = 10) -> list[Disbursement]:
+    """What the fund has paid to an organisation — its milestone payments and incubation grants —
+    newest first, as the fund's public outflows show them."""
+    return list(
+        Disbursement.objects.filter(status=DisbursementStatus.PAID)
+        .filter(Q(milestone__contract__organization_id=org_id) | Q(incubation__organization_id=org_id))
+        .select_related("fund", "subfund", "milestone__contract__project", "incubation__cohort")
+        .order_by("-paid_at", "-pk")[:limit]
+    )

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 
 class LegalForm(models.TextChoices):
@@ -81,3 +82,24 @@ class ReportStatus(models.TextChoices):
     SUBMITTED = "submitted", _("已提交")
     ACCEPTED = "accepted", _("已通过")
     RETURNED = "returned", _("已退回")
+
+
+# The service tags the platform starts with (migration 0002 adds them), marked for the catalogue
+# so that ``ServiceTag.label`` reads them in the visitor's language. A tag the district adds or
+# renames has no entry and shows as typed.
+DEFAULT_TAG_NAMES = (
+    gettext_noop("养老"),
+    gettext_noop("助残"),
+    gettext_noop("儿童"),
+    gettext_noop("青少年"),
+    gettext_noop("调解"),
+    gettext_noop("环境"),
+    gettext_noop("文体"),
+    gettext_noop("助餐"),
+    gettext_noop("健康"),
+    gettext_noop("法律援助"),
+    gettext_noop("垃圾分类"),
+    gettext_noop("物业协调"),
+    gettext_noop("志愿服务"),
+    gettext_noop("妇女家庭"),
+)

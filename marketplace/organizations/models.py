@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.core.masking import mask_phone
@@ -40,6 +41,12 @@ class ServiceTag(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def label(self) -> str:
+        """The name in the visitor's language: the platform's own tags are in the catalogue
+        (``choices.DEFAULT_TAG_NAMES``); a tag the district named itself reads as typed."""
+        return gettext(self.name)
 
 
 class Organization(models.Model):

@@ -177,7 +177,10 @@ class ProjectViewSet(viewsets.ReadOnlyModelViewSet):
         return first_or_404(self.get_queryset(), self.kwargs["pk"])
 
     def _public_project(self) -> Project:
-        return first_or_404(Project.objects.filter(status__in=selectors.PUBLIC_STATUSES), self.kwargs["pk"])
+        return first_or_404(
+            Project.objects.filter(status__in=selectors.PUBLIC_STATUSES, published_at__isnull=False),
+            self.kwargs["pk"],
+        )
 
     @write_schema(
         "提问(答疑)",

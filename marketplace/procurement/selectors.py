@@ -77,7 +77,7 @@ def project_list_public(
     A community filter also keeps the street-wide projects of the community's street: they serve
     it too. Budget bounds are inclusive, in fen."""
     qs = (
-        Project.objects.filter(status__in=PUBLIC_STATUSES)
+        Project.objects.filter(status__in=PUBLIC_STATUSES, published_at__isnull=False)
         .select_related("street", "community")
         .annotate(
             bid_count=Count(

@@ -244,7 +244,13 @@ class BidInputSerializer(_OrganizationInput):
     )
 
     def validate_project(self, value):
-        return _resolve(Project, value, _("所选项目不存在。"), status__in=selectors.PUBLIC_STATUSES)
+        return _resolve(
+            Project,
+            value,
+            _("所选项目不存在。"),
+            status__in=selectors.PUBLIC_STATUSES,
+            published_at__isnull=False,
+        )
 
     def to_contents(self):
         data = self.validated_data

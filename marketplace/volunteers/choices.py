@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 
 class PoliticalStatus(models.TextChoices):
@@ -114,3 +115,26 @@ STAR_THRESHOLD_HOURS = {
     StarLevel.FOUR: 1000,
     StarLevel.FIVE: 1500,
 }
+
+
+# The skills the platform starts with (migration 0002 adds them), marked for the catalogue so that
+# ``Skill.label`` reads them in the visitor's language. A skill the district adds or renames has
+# no entry and shows as typed.
+DEFAULT_SKILL_NAMES = (
+    gettext_noop("助老服务"),
+    gettext_noop("儿童关爱"),
+    gettext_noop("助残服务"),
+    gettext_noop("医疗护理"),
+    gettext_noop("应急救护"),
+    gettext_noop("心理疏导"),
+    gettext_noop("法律咨询"),
+    gettext_noop("矛盾调解"),
+    gettext_noop("教育辅导"),
+    gettext_noop("文体活动"),
+    gettext_noop("宣传摄影"),
+    gettext_noop("信息技术"),
+    gettext_noop("家电维修"),
+    gettext_noop("环境保护"),
+    gettext_noop("治安巡逻"),
+    gettext_noop("外语翻译"),
+)

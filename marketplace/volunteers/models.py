@@ -11,6 +11,7 @@ scope checks and scoped lists need no joins.
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .choices import (
@@ -48,6 +49,12 @@ class Skill(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def label(self) -> str:
+        """The name in the visitor's language: the platform's own skills are in the catalogue
+        (``choices.DEFAULT_SKILL_NAMES``); a skill the district named itself reads as typed."""
+        return gettext(self.name)
 
 
 class Volunteer(models.Model):

@@ -951,3 +951,9 @@ def volunteer_for_dashboard(*, user, now=None) -> VolunteerDashboard | None:
         pending_count=volunteer.pending_count,
         corrections=corrections,
     )
+
+
+def activities_by_organization(org_id: int, *, limit: int = 6) -> list[Activity]:
+    """The public activities an organisation posted, soonest first (as the public list shows
+    them), for its profile page."""
+    return list(activity_list_public().filter(organization_id=org_id)[:limit])

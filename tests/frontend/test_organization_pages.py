@@ -219,11 +219,11 @@ def test_profile_shows_the_public_fields_in_chinese(client, world, listed):
         "甲一社区",
         "为高龄独居老人提供助餐和探访",
     )
-    # The capabilities not built yet say so plainly instead of showing made-up records.
+    # Sections with nothing to show yet say so plainly.
     for heading, empty in [
         ("已完成的服务项目", "该组织尚无验收完成的服务项目"),
-        ("组织的志愿服务活动", "志愿服务功能尚未上线"),
-        ("接受的捐赠", "基层治理专项基金功能尚未上线"),
+        ("组织的志愿服务活动", "该组织还没有发布志愿服务活动"),
+        ("专项基金拨付", "该组织尚未获得专项基金拨付"),
     ]:
         assert heading in html and empty in html
     assert "该组织尚未参加区级孵化" in html
