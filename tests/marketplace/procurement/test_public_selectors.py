@@ -101,7 +101,9 @@ def test_search_documents_by_id_take_a_constant_number_of_queries(pw, django_ass
 def test_a_project_cancelled_before_publication_is_not_public(pw):
     """Cancelled is public only for a project that was announced: a draft withdrawn before
     publication never reaches the list, the detail page or the API."""
-    draft = services.project_create(actor=pw.drafter, street=pw.world.street_a, terms=terms(title="撤回的草稿"))
+    draft = services.project_create(
+        actor=pw.drafter, street=pw.world.street_a, terms=terms(title="撤回的草稿")
+    )
     services.project_cancel(actor=pw.drafter, project=draft, reason="预算调整")
     announced = pw.published(title="已发布后取消")
     services.project_cancel(actor=pw.drafter, project=announced, reason="需求变化")
