@@ -49,6 +49,11 @@ worker: install ## Run the database task worker
 	$(PY) manage.py db_worker --queue-name '*'
 
 test: install-dev ## Run the whole test suite (SQLite unless DATABASE_URL is set), one worker per core
+	@# The browser tests' accessibility check injects axe-core from npm (package-lock.json).
+	@if [ -f package.json ] && [ ! -d node_modules/axe-core ]; then \
+		if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund; \
+		else echo "npm not found: the accessibility check cannot run (install Node.js and npm)"; fi; \
+	fi
 	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install-dev ## ruff check, ruff format --check, Django checks, migrations up to date

@@ -26,6 +26,18 @@ def _clean_outboxes():
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the portal's default language: a request in English leaves English
+    active in the thread (LocaleMiddleware), which would otherwise leak into the next test."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _reset_cache():
     from django.core.cache import cache
 
