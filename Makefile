@@ -35,8 +35,9 @@ install-dev: $(VENV)/.installed-dev ## Install runtime, test and lint dependenci
 migrate: install ## Apply database migrations
 	$(PY) manage.py migrate --noinput
 
-seed: migrate ## Load the demo data (idempotent)
+seed: migrate ## Load the demo data (idempotent) and rebuild the search index
 	$(PY) manage.py seed_demo
+	$(PY) manage.py search_index --rebuild
 
 run: seed ## Install, migrate, seed and serve at http://127.0.0.1:8000 with a task worker and the page scheduler
 	@echo "Starting the task worker and the server at http://$(HOST):$(PORT)/ (Ctrl-C stops both)"

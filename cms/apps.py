@@ -7,4 +7,9 @@ class CmsConfig(AppConfig):
     verbose_name = _("内容管理")
 
     def ready(self):
-        from . import permissions  # noqa: F401  (registers the CMS's actions)
+        from . import (
+            permissions,  # noqa: F401  (registers the CMS's actions)
+            search_signals,
+        )
+
+        search_signals.connect()

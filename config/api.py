@@ -30,6 +30,7 @@ from marketplace.volunteers.api import (
     ShiftViewSet,
     SignupViewSet,
 )
+from search.api import SearchView, SuggestView
 
 router = DefaultRouter()
 router.register("streets", StreetViewSet, basename="street")
@@ -80,6 +81,8 @@ api_urlpatterns = [
         name="api-cohort-scorecards-export",
     ),
     re_path(r"^projects/(?P<id>[^/]+)/ocds/$", ProjectOcdsView.as_view(), name="api-project-ocds"),
+    path("search/", SearchView.as_view(), name="api-search"),
+    path("search/suggest/", SuggestView.as_view(), name="api-search-suggest"),
     path("", include(router.urls)),
     # Last: an unknown path (or an id the router refuses, such as "1.5") is a JSON 404. Only
     # paths ending in a slash, so that APPEND_SLASH still redirects "streets" to "streets/".

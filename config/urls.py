@@ -26,6 +26,7 @@ urlpatterns = [
     path("certificates/", include("frontend.volunteer_certificate_urls")),
     path("fund/stripe/webhook/", stripe_webhook, name="fund-stripe-webhook"),
     path("fund/", include("frontend.fund_urls")),
+    path("search/", include("frontend.search_urls")),
     path("", include("frontend.urls")),
     # Wagtail's page serving comes last: it matches every remaining path.
     path("", include(wagtail_urls)),

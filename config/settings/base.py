@@ -338,17 +338,31 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Search -------------------------------------------------------------------------------
+# Set: the portal's search (search.service) and Wagtail's admin search both use Elasticsearch.
 ELASTICSEARCH_URL = env.str("ELASTICSEARCH_URL", default="")
-if ELASTICSEARCH_URL:
-    WAGTAILSEARCH_BACKENDS = {
+# Every index and alias name starts with this, so that several sites can share one cluster.
+ELASTICSEARCH_INDEX_PREFIX = env.str("ELASTICSEARCH_INDEX_PREFIX", default="portal")
+ELASTICSEARCH_TIMEOUT = env.float("ELASTICSEARCH_TIMEOUT", default=5.0)
+
+
+def wagtailsearch_backends(elasticsearch_url: str, index_prefix: str, timeout: float) -> dict:
+    """Wagtail's search backend, made from the same variable as the portal's own."""
+    if not elasticsearch_url:
+        return {"default": {"BACKEND": "wagtail.search.backends.database"}}
+    return {
         "default": {
             "BACKEND": "wagtail.search.backends.elasticsearch8",
-            "URLS": [ELASTICSEARCH_URL],
-            "INDEX": "portal",
+            "URLS": [elasticsearch_url],
+            # Wagtail names its indices <INDEX_PREFIX><app>_<model> (it has no INDEX option).
+            "INDEX_PREFIX": f"{index_prefix}-wagtail-",
+            "TIMEOUT": timeout,
         }
     }
-else:
-    WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+
+
+WAGTAILSEARCH_BACKENDS = wagtailsearch_backends(
+    ELASTICSEARCH_URL, ELASTICSEARCH_INDEX_PREFIX, ELASTICSEARCH_TIMEOUT
+)
 
 # --- Payments -----------------------------------------------------------------------------
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")

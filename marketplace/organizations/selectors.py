@@ -499,3 +499,37 @@ def _report_steps(reports, today) -> list[NextStep]:
             )
         )
     return steps
+
+
+# --- what search may index --------------------------------------------------------------------
+# Read never: what the public profile shows only to members and the district, and the code.
+_UNSEARCHABLE_FIELDS = ("uscc", "uscc_override_reason", "legal_representative", "contact_phone", "address")
+
+
+def organization_search_documents(org_ids=None) -> list[dict]:
+    """The searchable record of verified organisations, the ones the public directory lists as
+    working now: name, introduction, service tags, category, grade and place, in a constant
+    number of queries. Pending, rejected and suspended organisations have no record; the credit
+    code, contact phone, address, the people behind the organisation and its documents are never
+    read."""
+    qs = organization_directory().filter(status=OrgStatus.VERIFIED).defer(*_UNSEARCHABLE_FIELDS)
+    if org_ids is not None:
+        qs = qs.filter(pk__in=list(org_ids))
+    return [
+        {
+            "id": org.pk,
+            "kind": "organization",
+            "name": org.name,
+            "description": org.description,
+            "tags": [tag.name for tag in org.tags.all()],
+            "category": org.category,
+            "grade": org.grade,
+            "street_id": org.street_id,
+            "street": org.street.name,
+            "community_id": org.community_id,
+            "community": org.community.name if org.community_id else "",
+            "status": org.status,
+            "verified_at": org.verified_at,
+        }
+        for org in qs
+    ]

@@ -20,6 +20,7 @@ from marketplace.core.permissions import require
 from marketplace.core.roles import Role
 from marketplace.core.scheduling import enqueue_at
 from marketplace.core.validators import is_valid_uscc, normalize_cn_mobile
+from search import indexing
 
 from . import transitions
 from .choices import (
@@ -239,6 +240,7 @@ def organization_update(*, actor, org: Organization, data: OrganizationData) -> 
     org.tags.set(tags)
     after = _summary({f: getattr(org, f) for f in PROFILE_FIELDS})
     audit.record(actor=actor, action="organizations.org.change", obj=org, changes=audit.diff(before, after))
+    indexing.changed("organization", [org.pk])
     return org
 
 

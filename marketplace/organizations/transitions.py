@@ -6,6 +6,7 @@ from marketplace.core.exceptions import GuardFailed
 from marketplace.core.lifecycle import Lifecycle, Transition
 from marketplace.core.permissions import SYSTEM
 from marketplace.core.roles import Role
+from search import indexing
 
 from .choices import (
     ApplicationStatus,
@@ -80,6 +81,9 @@ def graduation_criteria_met(incubation, *, actor, context):
 
 
 # --- tables ---------------------------------------------------------------------------------
+# Search lists verified organisations only: verifying, suspending and reinstating tell it.
+REINDEX = [indexing.on_transition("organization")]
+
 S = OrgStatus
 ORGANIZATION = Lifecycle(
     "organizations.organization",
@@ -94,11 +98,16 @@ ORGANIZATION = Lifecycle(
             _("认证通过"),
             guards=[has_documents],
             input_guards=[code_override_documented],
+            effects=REINDEX,
         ),
         Transition("reject", [S.PENDING], S.REJECTED, [A], _("退回"), reason_required=True),
         Transition("resubmit", [S.REJECTED], S.PENDING, [ORG_ADMIN], _("重新提交审核")),
-        Transition("suspend", [S.VERIFIED], S.SUSPENDED, [A], _("暂停"), reason_required=True),
-        Transition("reinstate", [S.SUSPENDED], S.VERIFIED, [A], _("恢复"), reason_required=True),
+        Transition(
+            "suspend", [S.VERIFIED], S.SUSPENDED, [A], _("暂停"), reason_required=True, effects=REINDEX
+        ),
+        Transition(
+            "reinstate", [S.SUSPENDED], S.VERIFIED, [A], _("恢复"), reason_required=True, effects=REINDEX
+        ),
     ],
 )
 

@@ -8,6 +8,7 @@ from marketplace.core.exceptions import GuardFailed
 from marketplace.core.lifecycle import Lifecycle, Transition
 from marketplace.core.permissions import SYSTEM
 from marketplace.core.roles import Role
+from search import indexing
 
 from .choices import BidStatus, MilestoneStatus, ObjectionStatus, ProjectStatus
 from .models import Bid, Milestone, Objection, Project
@@ -60,6 +61,10 @@ def too_few_valid_bids(project, *, actor, context):
 
 
 # --- tables ---------------------------------------------------------------------------------
+# Search shows a published project's status and whether it takes bids: every move from
+# publication on tells it (a move back out of public view removes the document).
+REINDEX = [indexing.on_transition("project")]
+
 P = ProjectStatus
 CANCELLABLE = [
     P.DRAFT,
@@ -90,7 +95,13 @@ PROJECT = Lifecycle(
         ),
         Transition("return", [P.PENDING_APPROVAL], P.DRAFT, [S], _("退回修改"), reason_required=True),
         Transition(
-            "publish", [P.APPROVED], P.PUBLISHED, [S], _("发布公告"), guards=[criteria_complete, window_ahead]
+            "publish",
+            [P.APPROVED],
+            P.PUBLISHED,
+            [S],
+            _("发布公告"),
+            guards=[criteria_complete, window_ahead],
+            effects=REINDEX,
         ),
         # The scheduler closes bidding at the deadline; every read and write also respects it.
         Transition(
@@ -100,8 +111,17 @@ PROJECT = Lifecycle(
             [S, SYSTEM],
             _("投标截止"),
             guards=[deadline_passed],
+            effects=REINDEX,
         ),
-        Transition("open_bids", [P.BIDDING_CLOSED], P.OPENED, [S], _("开标"), guards=[enough_valid_bids]),
+        Transition(
+            "open_bids",
+            [P.BIDDING_CLOSED],
+            P.OPENED,
+            [S],
+            _("开标"),
+            guards=[enough_valid_bids],
+            effects=REINDEX,
+        ),
         Transition(
             "fail",
             [P.BIDDING_CLOSED, P.OPENED],
@@ -109,18 +129,29 @@ PROJECT = Lifecycle(
             [S, SYSTEM],
             _("流标"),
             guards=[too_few_valid_bids],
+            effects=REINDEX,
         ),
-        Transition("evaluate", [P.OPENED], P.EVALUATED, [S], _("完成评审")),
-        Transition("propose_award", [P.EVALUATED], P.AWARD_PROPOSED, [S], _("确定拟中标人")),
-        Transition("start_publicity", [P.AWARD_PROPOSED], P.PUBLICITY, [S], _("开始公示")),
-        Transition("confirm_award", [P.PUBLICITY], P.AWARDED, [S], _("确认中标")),
+        Transition("evaluate", [P.OPENED], P.EVALUATED, [S], _("完成评审"), effects=REINDEX),
+        Transition("propose_award", [P.EVALUATED], P.AWARD_PROPOSED, [S], _("确定拟中标人"), effects=REINDEX),
+        Transition("start_publicity", [P.AWARD_PROPOSED], P.PUBLICITY, [S], _("开始公示"), effects=REINDEX),
+        Transition("confirm_award", [P.PUBLICITY], P.AWARDED, [S], _("确认中标"), effects=REINDEX),
         # An upheld objection (质疑成立) sends the project back to its evaluators; the district
         # may answer objections too, so it may make this move as their consequence.
-        Transition("reopen_evaluation", [P.PUBLICITY], P.OPENED, [S, A], _("重新评审"), reason_required=True),
-        Transition("sign_contract", [P.AWARDED], P.CONTRACTED, [S], _("签订合同")),
-        Transition("start_delivery", [P.CONTRACTED], P.IN_DELIVERY, [S], _("开始履约")),
-        Transition("complete", [P.IN_DELIVERY], P.COMPLETED, [S], _("验收完成")),
-        Transition("cancel", CANCELLABLE, P.CANCELLED, [S, A], _("取消项目"), reason_required=True),
+        Transition(
+            "reopen_evaluation",
+            [P.PUBLICITY],
+            P.OPENED,
+            [S, A],
+            _("重新评审"),
+            reason_required=True,
+            effects=REINDEX,
+        ),
+        Transition("sign_contract", [P.AWARDED], P.CONTRACTED, [S], _("签订合同"), effects=REINDEX),
+        Transition("start_delivery", [P.CONTRACTED], P.IN_DELIVERY, [S], _("开始履约"), effects=REINDEX),
+        Transition("complete", [P.IN_DELIVERY], P.COMPLETED, [S], _("验收完成"), effects=REINDEX),
+        Transition(
+            "cancel", CANCELLABLE, P.CANCELLED, [S, A], _("取消项目"), reason_required=True, effects=REINDEX
+        ),
     ],
 )
 

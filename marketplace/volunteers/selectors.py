@@ -953,6 +953,57 @@ def volunteer_for_dashboard(*, user, now=None) -> VolunteerDashboard | None:
     )
 
 
+# --- what search may index --------------------------------------------------------------------
+def activity_is_open(activity: Activity, now=None) -> bool:
+    """Taking sign-ups now: published, before its deadline, with a shift still to start that
+    has a free place (a row of ``activity_list_public``, whose shifts carry ``taken``)."""
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    if activity.status != ActivityStatus.PUBLISHED or now >= activity.signup_deadline:
+        return False
+    return any(shift.starts_at > now and shift.taken < shift.capacity for shift in activity.shifts.all())
+
+
+def activity_search_documents(activity_ids=None) -> list[dict]:
+    """The searchable record of the activities the public list shows (published and finished):
+    title, description, place, who posts it, skills, status and whether it takes sign-ups, in a
+    constant number of queries. Drafts and cancelled activities have none; the contact person,
+    the phone and everyone who signed up are never read."""
+    from django.utils import timezone
+
+    now = timezone.now()
+    qs = activity_list_public().defer("contact_name", "contact_phone")
+    if activity_ids is not None:
+        qs = qs.filter(pk__in=list(activity_ids))
+    return [
+        {
+            "id": activity.pk,
+            "kind": "activity",
+            "title": activity.title,
+            "description": activity.description,
+            "place": activity.place,
+            "organizer": (
+                activity.organization.name
+                if activity.organization_id
+                else str(activity.get_organizer_kind_display())
+            ),
+            "skills": [skill.name for skill in activity.required_skills.all()],
+            "party_only": activity.party_only,
+            "street_id": activity.street_id,
+            "street": activity.street.name,
+            "community_id": activity.community_id,
+            "community": activity.community.name if activity.community_id else "",
+            "status": activity.status,
+            "open": activity_is_open(activity, now),
+            "first_shift_at": activity.first_shift_at,
+            "signup_deadline": activity.signup_deadline,
+            "published_at": activity.published_at,
+        }
+        for activity in qs
+    ]
+
+
 def activities_by_organization(org_id: int, *, limit: int = 6) -> list[Activity]:
     """The public activities an organisation posted, soonest first (as the public list shows
     them), for its profile page."""

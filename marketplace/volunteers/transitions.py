@@ -12,6 +12,7 @@ from marketplace.core.exceptions import GuardFailed
 from marketplace.core.lifecycle import Lifecycle, Transition
 from marketplace.core.permissions import OWNER, SYSTEM
 from marketplace.core.roles import Role
+from search import indexing
 
 from . import conf
 from .choices import (
@@ -134,6 +135,9 @@ PARTY_REPORT = Lifecycle(
     ],
 )
 
+# Search lists published and finished activities, marking those that take sign-ups.
+REINDEX = [indexing.on_transition("activity")]
+
 AC = ActivityStatus
 ACTIVITY = Lifecycle(
     "volunteers.activity",
@@ -147,6 +151,7 @@ ACTIVITY = Lifecycle(
             ORGANISERS,
             _("发布活动"),
             guards=[deadline_ahead, has_upcoming_shift],
+            effects=REINDEX,
         ),
         Transition(
             "cancel",
@@ -155,6 +160,7 @@ ACTIVITY = Lifecycle(
             [*ORGANISERS, A],
             _("取消活动"),
             reason_required=True,
+            effects=REINDEX,
         ),
         # The scheduler finishes an activity after its last shift; its organisers may too.
         Transition(
@@ -164,6 +170,7 @@ ACTIVITY = Lifecycle(
             [*ORGANISERS, SYSTEM],
             _("结束活动"),
             guards=[all_shifts_over],
+            effects=REINDEX,
         ),
     ],
 )

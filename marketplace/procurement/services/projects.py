@@ -23,6 +23,7 @@ from marketplace.core.scheduling import enqueue_at
 from marketplace.organizations.choices import Grade, ServiceCategory
 from marketplace.organizations.models import Organization
 from marketplace.organizations.selectors import member_list
+from search import indexing
 
 from .. import sealing, selectors, transitions
 from ..choices import BidStatus, FundingSource, ProjectStatus
@@ -241,6 +242,10 @@ def _schedule_close(project: Project) -> None:
     from ..tasks import close_bidding
 
     enqueue_at(close_bidding, project.bid_close_at, project.pk)
+    if project.bid_open_at > timezone.now():
+        # Search marks the project as taking bids only once its window opens; no move happens
+        # then, so the re-index is booked for that moment.
+        indexing.changed("project", [project.pk], at=project.bid_open_at)
 
 
 @transaction.atomic
@@ -286,6 +291,7 @@ def project_change_terms(*, actor, project: Project, terms: ProjectTerms, reason
         project, str(_("项目「%(t)s」条款已变更,请重新确认并提交投标") % {"t": project.title}), reason
     )
     _schedule_close(project)
+    indexing.changed("project", [project.pk])
     return project
 
 

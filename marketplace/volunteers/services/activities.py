@@ -25,6 +25,7 @@ from marketplace.core.roles import Role
 from marketplace.core.scheduling import enqueue_at
 from marketplace.core.validators import normalize_cn_mobile
 from marketplace.organizations.choices import OrgStatus
+from search import indexing
 
 from .. import conf, transitions
 from ..choices import (
@@ -258,6 +259,7 @@ def activity_update(*, actor, activity: Activity, data: ActivityData) -> Activit
         obj=activity,
         changes=audit.diff(before, _summary({**values, "_skills": skills})),
     )
+    _tell_search(activity)
     return activity
 
 
@@ -267,6 +269,7 @@ def activity_publish(*, actor, activity: Activity) -> Activity:
         activity, "publish", actor=actor, fields={"published_at": timezone.now()}
     )
     _schedule_finish(activity)
+    _book_search_refresh(activity)
     return activity
 
 
@@ -276,6 +279,22 @@ def _schedule_finish(activity: Activity) -> None:
     last_end = activity.shifts.filter(status=ShiftStatus.SCHEDULED).aggregate(m=Max("ends_at"))["m"]
     if last_end is not None:
         enqueue_at(finish_activity, last_end + conf.checkin_closes_after(), activity.pk)
+
+
+def _book_search_refresh(activity: Activity) -> None:
+    """Search marks an activity as taking sign-ups until its deadline or its last shift's start,
+    whichever comes first. Nothing moves at that moment, so a re-index is booked for it."""
+    last_start = activity.shifts.filter(status=ShiftStatus.SCHEDULED).aggregate(m=Max("starts_at"))["m"]
+    ends = min(activity.signup_deadline, last_start) if last_start else activity.signup_deadline
+    if ends > timezone.now():
+        indexing.changed("activity", [activity.pk], at=ends)
+
+
+def _tell_search(activity: Activity) -> None:
+    """A published activity's text, shifts or places changed: search shows them."""
+    if activity.status == ActivityStatus.PUBLISHED:
+        indexing.changed("activity", [activity.pk])
+        _book_search_refresh(activity)
 
 
 @transaction.atomic
@@ -332,6 +351,7 @@ def shift_add(*, actor, activity: Activity, data: ShiftData) -> Shift:
     )
     if activity.status == ActivityStatus.PUBLISHED:
         _schedule_finish(activity)
+    _tell_search(activity)
     return shift
 
 
@@ -368,6 +388,7 @@ def shift_update(*, actor, shift: Shift, data: ShiftData) -> Shift:
     fill_places(shift)
     if times_changed and shift.activity.status == ActivityStatus.PUBLISHED:
         _schedule_finish(shift.activity)
+    _tell_search(shift.activity)
     return shift
 
 
@@ -403,9 +424,11 @@ def _cancel_shift(*, actor, shift: Shift, reason: str, tell_title) -> Shift:
 @transaction.atomic
 def shift_cancel(*, actor, shift: Shift, reason: str) -> Shift:
     """Cancel a shift not yet started; everyone signed up (or waiting) is told."""
-    return _cancel_shift(
+    shift = _cancel_shift(
         actor=actor, shift=shift, reason=(reason or "").strip(), tell_title=_("活动「%(t)s」的班次已取消")
     )
+    _tell_search(shift.activity)
+    return shift
 
 
 # --- messages -------------------------------------------------------------------------------

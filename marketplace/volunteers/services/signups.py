@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from marketplace.core import audit
 from marketplace.core.exceptions import ValidationFailed
 from marketplace.core.permissions import require
+from search import indexing
 
 from .. import checkin, conf, transitions
 from ..choices import (
@@ -102,6 +103,9 @@ def signup_create(*, actor, shift: Shift) -> Signup:
         obj=signup,
         changes={"status": status, "shift": shift.pk},
     )
+    if status == SignupStatus.CONFIRMED and taken + 1 >= shift.capacity:
+        # The last place of the shift: search may no longer show the activity as open.
+        indexing.changed("activity", [activity.pk])
     return signup
 
 
@@ -138,7 +142,9 @@ def _release(signup: Signup, *, code: str, actor, reason: str = "") -> Signup:
         reason=reason,
         fields={"cancelled_at": timezone.now(), "cancel_reason": reason},
     )
-    fill_places(shift)
+    if not fill_places(shift):
+        # Nobody was waiting for the place: the activity may be open again in search.
+        indexing.changed("activity", [shift.activity_id])
     return signup
 
 
