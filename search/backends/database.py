@@ -42,6 +42,8 @@ from django.db.models import F, Q
 from .. import text
 from ..labels import category_label, kind_label, status_facet_label
 from ..models import SearchEntry, SearchGroup, SearchTerm, SearchText
+from ..suggestions import CANDIDATES, SUGGESTIONS, suggestion_keys
+from ..suggestions import rank as rank_suggestions
 from ..types import FACETS, KINDS, MAX_PAGE, FacetValue, Hit, SearchDocument, SearchQuery, SearchResults
 from .base import SearchBackend
 
@@ -55,7 +57,6 @@ BOOSTED = f'CASE WHEN e."open" THEN {OPEN_BOOST} ELSE 1 END'
 BM25 = f"-bm25({FTS}, 10.0, 3.0)"
 # Fewer matches than this and the page also offers suggestions.
 FEW = 3
-SUGGESTIONS = 5
 # Chinese words a pinyin key stands for, at most (yanglao → 养老; shiyan → 实验, 试验, 事宴 …).
 HOMOPHONES = 8
 # Long documents (policy texts) are indexed on their first part only: enough to find them, and
@@ -67,8 +68,6 @@ MAX_WORD = 100
 COMMON_SHARE = 0.2
 # The vocabulary's row for the empty word counts the documents themselves.
 TOTAL = ""
-# Misspelt-query candidates read from the vocabulary, most frequent first.
-CANDIDATES = 200
 GROUP_KEY = ("kind", "street_id", "community_id", "category", "status")
 TEXT_FIELDS = ("title", "body", "url", "title_tokens", "body_tokens")
 BROWSE_ORDER = '"open" DESC, "date" DESC NULLS LAST, id DESC'
@@ -99,16 +98,6 @@ def _vocabulary_words(tokens: str) -> set[str]:
     """The words of a token string that go into the vocabulary: two characters or more, not
     numbers."""
     return {w for w in tokens.split() if 2 <= len(w) <= MAX_WORD and not DIGITS.match(w)}
-
-
-def _distance(a: str, b: str) -> int:
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
 
 
 def _quote_lexeme(word: str) -> str:
@@ -702,23 +691,10 @@ class DatabaseBackend(SearchBackend):
         )
 
     def _suggestions(self, typed: str, terms: text.QueryTerms, total: int) -> list[str]:
-        """Words of the vocabulary the query may have meant: the same sound (养佬 → 养老), a
-        close spelling among words sharing the first character, or for pinyin a close key
-        (yanglo → 养老). With nothing close and nothing found, the commonest title words, so a
-        page is never empty of a way forward while the index holds anything."""
-        typed = text.normalize(typed)
-        chinese = "".join(text.CJK.findall(typed))
-        keys, firsts = set(), set()
-        if chinese:
-            keys.add(text.pinyin_key(chinese))
-            firsts.add(chinese[0])
-        for word in terms.words:
-            if text.CJK.search(word):
-                keys.add(text.pinyin_key(word))
-                firsts.add(word[0])
-        if terms.pinyin:
-            keys.add(terms.pinyin)
-        keys.discard("")
+        """Words of the vocabulary the query may have meant (``search.suggestions``). With
+        nothing close and nothing found, the commonest title words, so a page is never empty of
+        a way forward while the index holds anything."""
+        _chinese, keys, firsts = suggestion_keys(typed, terms)
         condition = Q(pinyin__in=keys) if keys else Q(pk__in=[])
         for first in firsts:
             condition |= Q(word__startswith=first)
@@ -729,22 +705,7 @@ class DatabaseBackend(SearchBackend):
             .order_by("-doc_count", "word")
             .values_list("word", "pinyin", "doc_count")[:CANDIDATES]
         )
-        asked = set(terms.words)
-        ranked = []
-        for word, pinyin, n in candidates:
-            if word in asked:
-                continue
-            if pinyin and pinyin in keys:
-                ranked.append((0, 0, -n, word))
-            elif chinese and word[0] in firsts:
-                distance = _distance(word, chinese)
-                if distance <= max(1, len(chinese) // 2):
-                    ranked.append((1, distance, -n, word))
-            elif terms.pinyin and pinyin:
-                distance = _distance(pinyin, terms.pinyin)
-                if distance <= 2:
-                    ranked.append((1, distance, -n, word))
-        suggestions = [word for *_rank, word in sorted(ranked)][:SUGGESTIONS]
+        suggestions = rank_suggestions(typed, terms, candidates)
         if not suggestions and total == 0:
             suggestions = self._popular()
         return suggestions

@@ -66,6 +66,7 @@ from pypinyin import lazy_pinyin
 
 from .. import text
 from ..labels import category_label, kind_label, status_facet_label
+from ..suggestions import CANDIDATES, SUGGESTIONS, rank, suggestion_keys
 from ..types import FACETS, KINDS, FacetValue, Hit, SearchDocument, SearchQuery, SearchResults
 from .base import SearchBackend, SearchUnavailable
 
@@ -78,8 +79,6 @@ CJK_BOOST = 0.5
 COMMON_SHARE = 0.2
 # Fewer matches than this and the page also offers suggestions (as the database backend).
 FEW = 3
-SUGGESTIONS = 5
-CANDIDATES = 200
 # The words fields read a long document's first part only, as the database backend does.
 BODY_INDEX_LIMIT = 20_000
 # Highlighting reads at most this much of a body; longer texts would otherwise fail the request.
@@ -561,57 +560,14 @@ def popular_words(aggregations: dict) -> list[str]:
     return [word for _n, word in sorted((-b["doc_count"], b["key"]) for b in buckets)][:SUGGESTIONS]
 
 
-def _distance(a: str, b: str) -> int:
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
-
-
-def suggestion_keys(typed: str, terms: text.QueryTerms) -> tuple[str, set[str], set[str]]:
-    """The query's Chinese characters, the pinyin keys it may have meant and the first
-    characters of its words."""
-    chinese = "".join(text.CJK.findall(text.normalize(typed)))
-    keys, firsts = set(), set()
-    if chinese:
-        keys.add(text.pinyin_key(chinese))
-        firsts.add(chinese[0])
-    for word in terms.words:
-        if text.CJK.search(word):
-            keys.add(text.pinyin_key(word))
-            firsts.add(word[0])
-    if terms.pinyin:
-        keys.add(terms.pinyin)
-    keys.discard("")
-    return chinese, keys, firsts
-
-
 def rank_suggestions(typed: str, terms: text.QueryTerms, aggregations: dict, total: int) -> list[str]:
-    """The database backend's ranking over the candidates Elasticsearch counted: the same sound
-    first, then close spellings; with nothing close and nothing found, the most frequent words."""
-    chinese, keys, firsts = suggestion_keys(typed, terms)
-    asked = set(terms.words)
-    ranked = []
+    """The database backend's ranking (``search.suggestions``) over the candidates Elasticsearch
+    counted; with nothing close and nothing found, the most frequent words."""
+    candidates = []
     for bucket in aggregations.get("candidates", {}).get("buckets", []):
         word, pinyin = _word(bucket["key"])
-        n = bucket["doc_count"]
-        if word in asked:
-            continue
-        if pinyin and pinyin in keys:
-            ranked.append((0, 0, -n, word))
-            continue
-        if chinese and word[0] in firsts:
-            distance = _distance(word, chinese)
-            if distance <= max(1, len(chinese) // 2):
-                ranked.append((1, distance, -n, word))
-        elif terms.pinyin and pinyin:
-            distance = _distance(pinyin, terms.pinyin)
-            if distance <= 2:
-                ranked.append((1, distance, -n, word))
-    suggestions = [word for *_rank, word in sorted(ranked)][:SUGGESTIONS]
+        candidates.append((word, pinyin, bucket["doc_count"]))
+    suggestions = rank(typed, terms, candidates)
     if not suggestions and total == 0:
         suggestions = popular_words(aggregations)
     return suggestions

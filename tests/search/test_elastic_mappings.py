@@ -33,9 +33,9 @@ from search.backends.elastic import (
     read_completions,
     read_results,
     search_request,
-    suggestion_keys,
     suggestion_request,
 )
+from search.suggestions import suggestion_keys
 from search.types import FACETS, KINDS, SearchDocument, SearchQuery
 from tests.search.contract import BASE_DATE, PLACES, doc, mixed_corpus
 

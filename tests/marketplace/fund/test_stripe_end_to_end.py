@@ -102,8 +102,10 @@ def test_a_declined_card_fails_the_donation_and_credits_nothing(stripe_live, str
     # Wait for the whole delivery, not only the status: on SQLite the live server shares the test's
     # connection, so a read may land inside the webhook's transaction.
     assert wait_for(
-        lambda: status_of(donation) == DonationStatus.FAILED
-        and [event.processed_at is not None for event in events_for(intent_id)] == [True]
+        lambda: (
+            status_of(donation) == DonationStatus.FAILED
+            and [event.processed_at is not None for event in events_for(intent_id)] == [True]
+        )
     ), "no failure webhook arrived"
     donation.refresh_from_db()
     assert donation.credited_at is None and donation.receipt_number is None
