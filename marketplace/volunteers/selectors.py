@@ -507,19 +507,6 @@ def can_manage(user, activity: Activity) -> bool:
 
 
 # --- the volunteer's own pages (public site) ------------------------------------------------
-def volunteer_summary_for_user(user) -> Volunteer | None:
-    """The signed-in person's registration with ``total_minutes``, ``star`` and its
-    ``star_label`` (one query), for their portal; None when they have not registered."""
-    from .choices import StarLevel
-
-    if not getattr(user, "is_authenticated", False):
-        return None
-    volunteer = _annotated(Volunteer.objects.filter(user=user)).first()
-    if volunteer is not None:
-        volunteer.star_label = StarLevel(volunteer.star).label
-    return volunteer
-
-
 def activity_contact_phone(*, viewer, activity: Activity) -> str:
     """The activity's contact phone as the viewer may see it: whole for the volunteers signed up
     for it and for its organisers, masked for everyone else."""
