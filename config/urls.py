@@ -7,10 +7,12 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from config.api import api_urlpatterns
+from config.health import healthz
 from marketplace.core.api import not_found
 from marketplace.fund.webhooks import stripe_webhook
 
 urlpatterns = [
+    path("healthz/", healthz, name="healthz"),
     path("admin/", include(wagtailadmin_urls)),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include(api_urlpatterns)),
