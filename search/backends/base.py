@@ -1,5 +1,6 @@
 """The contract every search backend keeps (tests/search/ runs one suite against each)."""
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterable
 
 from django.utils.translation import gettext_lazy as _
@@ -18,30 +19,31 @@ class SearchUnavailable(DomainError):
     status_code = 503
 
 
-class SearchBackend:
+class SearchBackend(ABC):
     name = ""
 
+    @abstractmethod
     def index(self, documents: Iterable[SearchDocument]) -> int:
         """Add or replace these documents (by kind and object id); return how many."""
-        raise NotImplementedError
 
+    @abstractmethod
     def remove(self, kind: str, object_ids: Iterable[int]) -> None:
         """Drop these documents if present."""
-        raise NotImplementedError
 
+    @abstractmethod
     def rebuild(self, documents: Iterable[SearchDocument]) -> int:
         """Replace the whole index with ``documents`` without a moment in which searches see an
         empty or half-built index; return how many."""
-        raise NotImplementedError
 
+    @abstractmethod
     def search(self, query: SearchQuery) -> SearchResults:
         """Matching documents ranked by relevance (open ones boosted), one page of them, with
         the facet counts, highlighted titles and excerpts, and suggestions when few matched."""
-        raise NotImplementedError
 
+    @abstractmethod
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
         """Titles completing what has been typed so far."""
-        raise NotImplementedError
 
+    @abstractmethod
     def count(self) -> int:
-        raise NotImplementedError
+        """How many documents the index holds."""

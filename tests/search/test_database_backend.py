@@ -276,3 +276,14 @@ class TestRankingManyMatches:
         assert results.total == 5
         assert facet(results, "kind") == {"project": 5, "activity": 1}
         assert keys(results)[0] in {"project:2", "project:3", "project:5"}  # 社区 in the title
+
+
+def test_a_backend_missing_part_of_the_contract_cannot_be_made():
+    from search.backends.base import SearchBackend
+
+    class Partial(SearchBackend):
+        def search(self, query):
+            return None
+
+    with pytest.raises(TypeError):
+        Partial()
