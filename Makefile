@@ -46,8 +46,16 @@ run: seed ## Install, migrate, seed and serve at http://127.0.0.1:8000 with a ta
 	while true; do $(PY) manage.py publish_scheduled >/dev/null; sleep 60; done & \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-worker: install ## Run the database task worker
-	$(PY) manage.py db_worker --queue-name '*'
+# TASK_BACKEND is read as the settings read it (the environment, then .env).
+worker: install ## Run the task worker for TASK_BACKEND: db_worker (db, the default) or rqworker (rq)
+	@backend=$$($(PY) -c "from config.env import env; print(env.str('TASK_BACKEND', default='db'))"); \
+	case "$$backend" in \
+		db) exec $(PY) manage.py db_worker --queue-name '*' ;; \
+		rq) exec $(PY) manage.py rqworker --job-class django_tasks_rq.Job --with-scheduler \
+			$$($(PY) -c "from config.settings.base import TASK_QUEUES; print(*TASK_QUEUES)") ;; \
+		immediate) echo "TASK_BACKEND=immediate runs tasks inside the request: no worker is needed" ;; \
+		*) echo "TASK_BACKEND=$$backend: expected db, rq or immediate" >&2; exit 2 ;; \
+	esac
 
 test: install-dev ## Run the whole test suite (SQLite unless DATABASE_URL is set), one worker per core
 	@# The browser tests' accessibility check injects axe-core from npm (package-lock.json).

@@ -1,5 +1,6 @@
 from django.core.paginator import Paginator
 from django.db import models
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
@@ -54,7 +55,8 @@ class HomePage(Page):
         from .selectors import home_overview
 
         context = super().get_context(request, *args, **kwargs)
-        context["overview"] = home_overview()
+        # Read on first use, inside the template's cached fragment: a hit reads none of it.
+        context["overview"] = SimpleLazyObject(home_overview)
         return context
 
 

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.urls import include, path, re_path
-from django.views.i18n import JavaScriptCatalog
+from django.views.decorators.csrf import csrf_exempt
+from django.views.i18n import JavaScriptCatalog, set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
@@ -19,7 +20,9 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     re_path(r"^api/.*/\Z", not_found),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Without a CSRF token, so that cached anonymous pages carry none: switching the display
+    # language is harmless, and the view only follows a same-site "next".
+    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("documents/", include(wagtaildocs_urls)),
     path("organizations/", include("frontend.organization_urls")),

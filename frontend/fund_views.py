@@ -16,6 +16,8 @@ origins in their Content-Security-Policy (``STRIPE_CSP``); every other page keep
 """
 
 import csv
+import operator
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -24,6 +26,7 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 from marketplace.core.exceptions import DomainError, NotFound
@@ -34,6 +37,7 @@ from marketplace.fund.receipts import render_pdf
 
 from .fund_forms import DonationForm, apply_domain_error
 from .middleware import csp_allow
+from .page_cache import public_page
 
 PAGE_SIZE = 20
 SESSION_KEY = "fund_donation_id"
@@ -65,6 +69,7 @@ def _subfund(fund, sub: str):
 
 
 # --- the list and the transparency pages ----------------------------------------------------
+@public_page
 def fund_list(request):
     summaries = public_selectors.fund_list_public()
     for s in summaries:
@@ -100,7 +105,7 @@ def _pot_rows(balances, targets: dict) -> list[dict]:
     return rows
 
 
-def _transparency(request, fund, subfund=None):
+def _transparency_data(request, fund, subfund=None) -> dict:
     balances = selectors.fund_balances(fund)
     if subfund is None:
         figures, pot_filter = balances, public_selectors.ALL_POTS
@@ -135,36 +140,53 @@ def _transparency(request, fund, subfund=None):
     else:
         csv_url = reverse("fund:subfund_ledger_csv", kwargs={"code": fund.code, "sub": subfund.code})
         donate_url = reverse("fund:donate", kwargs={"code": fund.code}) + f"?sub={subfund.code}"
-    return render(
-        request,
-        "fund/detail.html",
-        {
-            "fund": fund,
-            "subfund": subfund,
-            "figures": {
-                "raised": format_yuan(figures.raised_fen),
-                "refunded": format_yuan(figures.refunded_fen),
-                "donation_count": figures.donation_count,
-                "disbursed": format_yuan(figures.disbursed_fen),
-                "balance": format_yuan(figures.balance_fen),
-                "available": format_yuan(figures.available_fen),
-            },
-            "pot_rows": pot_rows,
-            "subfunds": balances.subfunds,
-            "inflows": inflows,
-            "outflows": outflows,
-            "disclosures": disclosures,
-            "csv_url": csv_url,
-            "donate_url": donate_url,
-            "may_donate": fund.active and (subfund is None or subfund.active),
+    return {
+        "figures": {
+            "raised": format_yuan(figures.raised_fen),
+            "refunded": format_yuan(figures.refunded_fen),
+            "donation_count": figures.donation_count,
+            "disbursed": format_yuan(figures.disbursed_fen),
+            "balance": format_yuan(figures.balance_fen),
+            "available": format_yuan(figures.available_fen),
         },
-    )
+        "pot_rows": pot_rows,
+        "subfunds": balances.subfunds,
+        "inflows": inflows,
+        "outflows": outflows,
+        "disclosures": disclosures,
+        "csv_url": csv_url,
+        "donate_url": donate_url,
+        "may_donate": fund.active and (subfund is None or subfund.active),
+    }
 
 
+# What _transparency_data gives the template.
+TRANSPARENCY_NAMES = (
+    "figures",
+    "pot_rows",
+    "subfunds",
+    "inflows",
+    "outflows",
+    "disclosures",
+    "csv_url",
+    "donate_url",
+    "may_donate",
+)
+
+
+def _transparency(request, fund, subfund=None):
+    # Read on first use, inside the page's cached fragment: a hit reads only the fund.
+    data = SimpleLazyObject(lambda: _transparency_data(request, fund, subfund))
+    lazy = {name: SimpleLazyObject(partial(operator.getitem, data, name)) for name in TRANSPARENCY_NAMES}
+    return render(request, "fund/detail.html", {"fund": fund, "subfund": subfund, **lazy})
+
+
+@public_page
 def fund_detail(request, code: str):
     return _transparency(request, _fund(code))
 
 
+@public_page
 def subfund_detail(request, code: str, sub: str):
     fund = _fund(code)
     return _transparency(request, fund, _subfund(fund, sub))

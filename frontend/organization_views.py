@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -33,6 +34,7 @@ from .organization_forms import (
     ReportSubmitForm,
     apply_domain_error,
 )
+from .page_cache import public_page
 
 PAGE_SIZE = 20
 # The public profile lists this many of the latest completed service contracts.
@@ -47,16 +49,19 @@ def _my_organizations(user) -> list:
 
 
 # --- public directory and profile -----------------------------------------------------------
+@public_page
 def directory(request):
     form = DirectoryFilterForm(request.GET or None)
     organizations = selectors.organization_directory(**form.filters())
-    page = Paginator(organizations, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "organizations/directory.html",
         {
             "form": form,
-            "page": page,
+            # Lazy: the results are read inside their cached fragment, and only on a miss.
+            "page": SimpleLazyObject(
+                lambda: Paginator(organizations, PAGE_SIZE).get_page(request.GET.get("page"))
+            ),
             "filtered": form.active,
             "today": timezone.localdate(),
             "my_organizations": _my_organizations(request.user),
@@ -72,6 +77,7 @@ def _track_record(org) -> list:
     return contracts
 
 
+@public_page
 def profile(request, org_id: int):
     org = selectors.organization_public_profile(org_id)
     if org is None:
@@ -346,6 +352,7 @@ def _render_incubator(request, *, bound=None):
     )
 
 
+@public_page
 def incubator(request):
     return _render_incubator(request)
 

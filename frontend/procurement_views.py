@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -24,6 +25,7 @@ from marketplace.procurement import selectors, services, transitions
 from marketplace.procurement.choices import BidStatus, MilestoneStatus, ProjectStatus
 from marketplace.procurement.models import Bid
 
+from .page_cache import public_page
 from .procurement_forms import (
     BidForm,
     MilestoneReportForm,
@@ -79,16 +81,32 @@ def _result(project) -> dict:
     return result
 
 
+def _project_page(projects, number):
+    page = Paginator(projects, PAGE_SIZE).get_page(number)
+    for project in page:
+        project.budget_display = format_yuan(project.budget_ceiling_fen)
+    return page
+
+
+@public_page
 def project_list(request):
     form = ProjectFilterForm(request.GET or None, may_filter_biddable=bool(_bidding_orgs(request.user)))
     if form.only_biddable:
         projects = selectors.project_list_biddable(viewer=request.user, **form.filters())
     else:
         projects = selectors.project_list_public(**form.filters())
-    page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
-    for project in page:
-        project.budget_display = format_yuan(project.budget_ceiling_fen)
-    return render(request, "procurement/list.html", {"form": form, "page": page, "filtered": form.active})
+    return render(
+        request,
+        "procurement/list.html",
+        {
+            "form": form,
+            # Lazy: the results are read inside their cached fragment, and only on a miss.
+            "page": SimpleLazyObject(lambda: _project_page(projects, request.GET.get("page"))),
+            "filtered": form.active,
+            # The biddable filter depends on the visitor: its results are never shared.
+            "results_public": not form.only_biddable,
+        },
+    )
 
 
 def _render_detail(request, project, *, question_forms=None):
@@ -154,6 +172,7 @@ def _render_detail(request, project, *, question_forms=None):
     )
 
 
+@public_page
 def project_detail(request, project_id: int):
     return _render_detail(request, _public_project(project_id))
 

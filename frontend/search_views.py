@@ -16,6 +16,7 @@ from search.backends.base import SearchUnavailable
 from search.serializers import hit_fields
 from search.types import FACETS, MAX_PAGE
 
+from .page_cache import SEARCH_INDEX, public_page
 from .search_forms import SearchForm
 
 FACET_TITLES = {
@@ -81,6 +82,7 @@ def _facets(results, params: dict[str, str]) -> list[dict]:
 
 
 @require_safe
+@public_page(depends_on=[SEARCH_INDEX])
 def search_results(request):
     form = SearchForm(request.GET)
     text = form.text

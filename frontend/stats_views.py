@@ -7,6 +7,7 @@ from marketplace.core.money import format_yuan
 
 from . import stats_selectors
 from .charts import Chart, Series, bar_chart, line_chart
+from .page_cache import public_page
 
 
 def _hours(value) -> str:
@@ -17,6 +18,7 @@ def _count(value) -> str:
     return _("%(n)s 个") % {"n": f"{value:g}"}
 
 
+@public_page
 def stats(request):
     fund = stats_selectors.fund_monthly()
     hours = stats_selectors.hours_by_street()

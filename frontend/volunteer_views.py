@@ -15,6 +15,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -30,6 +31,7 @@ from marketplace.volunteers.choices import (
 )
 from marketplace.volunteers.models import Shift, Signup
 
+from .page_cache import public_page
 from .volunteer_forms import (
     ActivityFilterForm,
     PartyReportForm,
@@ -90,24 +92,31 @@ def register(request):
 
 
 # --- activities -----------------------------------------------------------------------------
+def _activity_page(activities, number):
+    page = Paginator(activities, PAGE_SIZE).get_page(number)
+    for activity in page:
+        activity.places_left = max(activity.total_capacity - activity.places_taken, 0)
+    return page
+
+
+@public_page
 def activity_list(request):
     form = ActivityFilterForm(request.GET or None)
     activities = selectors.activity_list_public(**form.filters())
-    page = Paginator(activities, PAGE_SIZE).get_page(request.GET.get("page"))
-    for activity in page:
-        activity.places_left = max(activity.total_capacity - activity.places_taken, 0)
     return render(
         request,
         "volunteers/activity_list.html",
         {
             "form": form,
-            "page": page,
+            # Lazy: the results are read inside their cached fragment, and only on a miss.
+            "page": SimpleLazyObject(lambda: _activity_page(activities, request.GET.get("page"))),
             "filtered": form.active,
             "volunteer": selectors.volunteer_for_user(request.user),
         },
     )
 
 
+@public_page
 def activity_detail(request, activity_id: int):
     activity = selectors.activity_public_detail(activity_id)
     if activity is None:
@@ -306,6 +315,7 @@ def _ranking_rows(volunteers) -> list[dict]:
     ]
 
 
+@public_page
 def rankings(request):
     form = RankingForm(request.GET or None)
     community_id, grid_id = form.choice()

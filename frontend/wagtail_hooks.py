@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.ui.components import Component
 
+from frontend.page_cache import mark_public
 from marketplace.core.selectors import waiting_count
 from marketplace.procurement.choices import ProjectStatus
 from marketplace.procurement.selectors import evaluator_projects
@@ -192,3 +193,12 @@ class WaitingForMePanel(Component):
 @hooks.register("construct_homepage_panels")
 def add_waiting_for_me_panel(request, panels):
     panels.append(WaitingForMePanel())
+
+
+@hooks.register("before_serve_page")
+def cache_public_pages(page, request, serve_args, serve_kwargs):
+    """A live page without view restrictions is the same for every anonymous visitor: the page
+    cache may keep it (previews never come through here). Its site's settings and root are read
+    from Wagtail's own cache on most requests, so the page depends on that table explicitly."""
+    if not page.get_view_restrictions().exists():
+        mark_public(request, depends_on=["wagtailcore_site"])

@@ -7,6 +7,9 @@ from . import sources
 from .service import get_backend
 from .types import KINDS
 
+# The page cache's name for "the search index changed" (frontend/page_cache.py).
+PAGE_CACHE_TAG = "search:index"
+
 
 def reindex_ids(kind: str, ids: list[int]) -> tuple[int, int]:
     """Index the documents these ids have now and remove the ids that have none (no longer
@@ -43,7 +46,15 @@ def rebuild_all() -> dict[str, int]:
             yield doc
 
     get_backend().rebuild(counted())
+    _pages_changed()
     return counts
+
+
+def _pages_changed() -> None:
+    # With Elasticsearch the index is no table a cached page's reads record: say it changed.
+    from marketplace.core import table_versions
+
+    table_versions.bump([PAGE_CACHE_TAG])
 
 
 def reindex_kind(kind: str) -> tuple[int, int]:
@@ -59,6 +70,7 @@ def reindex_kind(kind: str) -> tuple[int, int]:
         if gone:
             backend.remove(kind, gone)
         indexed, removed = indexed + len(docs), removed + len(gone)
+    _pages_changed()
     return indexed, removed
 
 

@@ -39,11 +39,17 @@ def _default_language():
 
 @pytest.fixture(autouse=True)
 def _reset_cache():
-    from django.core.cache import cache
+    """Every cache alias starts empty: pages and fragments cached by one test (and the table
+    versions they were checked against) must not answer the next one."""
+    from django.core.cache import caches
 
-    cache.clear()
+    def clear():
+        for alias in settings.CACHES:
+            caches[alias].clear()
+
+    clear()
     yield
-    cache.clear()
+    clear()
 
 
 @dataclass

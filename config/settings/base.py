@@ -7,6 +7,7 @@ task queue, console e-mail and console SMS.
 
 from datetime import timedelta
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from config.env import BASE_DIR, env
@@ -34,6 +35,7 @@ INSTALLED_APPS = [
     "search",
     # Wagtail
     "wagtail.contrib.forms",
+    "wagtail.contrib.frontend_cache",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
     "wagtail.embeds",
@@ -74,6 +76,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "marketplace.core.middleware.RequestIdMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before sessions and authentication: a cached anonymous page is answered without either.
+    "frontend.page_cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -128,12 +132,71 @@ else:
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# An optional read replica: the safe reads of a web request go there (config/db_router.py).
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+# After a write the same client reads the primary this long: more than the replica's usual lag.
+REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=5)
+
+
+def replica_database(url: str, default: dict) -> dict:
+    """The replica's DATABASES entry: another server with the default's options; in a test run, a
+    mirror of the default's test database (a separate test database would never see the writes)."""
+    replica = env.db_url_config(url)
+    if replica["ENGINE"] != default["ENGINE"]:
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL 必须与 DATABASE_URL 是同一种数据库。"
+            " / DATABASE_REPLICA_URL must be the same kind of database as DATABASE_URL."
+        )
+    replica["ATOMIC_REQUESTS"] = default["ATOMIC_REQUESTS"]
+    replica["CONN_MAX_AGE"] = default["CONN_MAX_AGE"]
+    replica["OPTIONS"] = {**default.get("OPTIONS", {}), **replica.get("OPTIONS", {})}
+    replica["TEST"] = {"MIRROR": "default"}
+    return replica
+
+
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = replica_database(DATABASE_REPLICA_URL, DATABASES["default"])
+    DATABASE_ROUTERS = ["config.db_router.ReplicaRouter"]
+    # First, so that its cookie covers what the other middleware write on the way out.
+    MIDDLEWARE.insert(0, "config.db_router.ReplicaPinMiddleware")
+
 # --- Cache --------------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+# "pages": whole anonymous pages and public fragments (frontend/page_cache.py). "table_versions":
+# one token per table, replaced by every write (marketplace/core/table_versions.py); it must be
+# shared by every process that writes (web workers, the task worker, management commands), so
+# without Redis it is a file cache, never local memory.
+PAGE_CACHE_ALIAS = "pages"
+PAGE_CACHE_VERSIONS_ALIAS = "table_versions"
+PAGE_CACHE_ENABLED = env.bool("PAGE_CACHE_ENABLED", default=True)
+# The longest a page or fragment is kept: the bound on staleness for what changes with the clock
+# alone (a bid window closing), which no write announces.
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=60)
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Django's Redis backend, minus building a client for every operation.
+    _redis = "marketplace.core.cache.RedisCache"
+    CACHES = {
+        "default": {"BACKEND": _redis, "LOCATION": REDIS_URL},
+        PAGE_CACHE_ALIAS: {"BACKEND": _redis, "LOCATION": REDIS_URL, "KEY_PREFIX": "pages"},
+        PAGE_CACHE_VERSIONS_ALIAS: {"BACKEND": _redis, "LOCATION": REDIS_URL, "TIMEOUT": None},
+    }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "portal"}}
+    _locmem = "django.core.cache.backends.locmem.LocMemCache"
+    CACHES = {
+        "default": {"BACKEND": _locmem, "LOCATION": "portal"},
+        # Per process; pages are some 20-60 kB each.
+        PAGE_CACHE_ALIAS: {"BACKEND": _locmem, "LOCATION": "pages", "OPTIONS": {"MAX_ENTRIES": 1000}},
+        PAGE_CACHE_VERSIONS_ALIAS: {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": BASE_DIR / "var" / "cache" / "table-versions",
+            "TIMEOUT": None,
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        },
+    }
+# Wagtail purges a page's URLs when it is published or unpublished. A CDN or nginx cache in
+# front of the portal gets a backend of its own beside this one (e.g. Wagtail's HTTPBackend for
+# nginx's purge module, or its CloudFront/Cloudflare backends).
+WAGTAILFRONTENDCACHE = {"portal": {"BACKEND": "frontend.page_cache.PageCacheBackend"}}
 
 # --- Accounts -----------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -267,12 +330,75 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 # Private files live outside MEDIA_ROOT and are only ever served through a permission check.
 PRIVATE_FILES_ROOT = env.path("PRIVATE_FILES_ROOT", default=BASE_DIR / "var" / "private")
+# Set MEDIA_S3_BUCKET to keep media (and private files) on S3-compatible object storage instead.
+MEDIA_S3 = {
+    "bucket": env.str("MEDIA_S3_BUCKET", default=""),
+    "private_bucket": env.str("MEDIA_S3_PRIVATE_BUCKET", default=""),
+    "endpoint_url": env.str("MEDIA_S3_ENDPOINT_URL", default=""),
+    "region": env.str("MEDIA_S3_REGION", default=""),
+    "access_key_id": env.str("MEDIA_S3_ACCESS_KEY_ID", default=""),
+    "secret_access_key": env.str("MEDIA_S3_SECRET_ACCESS_KEY", default=""),
+    "custom_domain": env.str("MEDIA_S3_CUSTOM_DOMAIN", default=""),
+    "addressing_style": env.str("MEDIA_S3_ADDRESSING_STYLE", default=""),
+}
+# How long a signed link to a private object works, for whatever asks the storage for a URL.
+PRIVATE_S3_URL_SECONDS = 300
+
+
+def file_storages(s3: dict, *, private_root) -> dict:
+    """STORAGES["default"] and ["private"]: folders on this server, or S3 when a bucket is named.
+
+    On S3 media get plain URLs (under MEDIA_S3_CUSTOM_DOMAIN, a CDN, when set). Private files go
+    to MEDIA_S3_PRIVATE_BUCKET, or under private/ in the media bucket, whose public-read policy
+    must then leave that prefix out. Objects are written without an ACL (buckets that enforce
+    the owner refuse any other), so they are private unless a policy says otherwise; a URL of a
+    private file is always signed and short-lived, and the portal serves them through its own
+    permission-checked view anyway. Names are never overwritten: Django picks a free one."""
+    if not s3["bucket"]:
+        return {
+            "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+            "private": {
+                "BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": private_root, "base_url": None},
+            },
+        }
+    connection = {
+        "endpoint_url": s3["endpoint_url"],
+        "region_name": s3["region"],
+        "access_key": s3["access_key_id"],
+        "secret_key": s3["secret_access_key"],
+        "addressing_style": s3["addressing_style"],
+    }
+    # Unset ones are left out: boto3 then finds credentials and the region itself (AWS_* variables,
+    # an instance role).
+    connection = {key: value for key, value in connection.items() if value}
+    common = {**connection, "file_overwrite": False, "default_acl": None, "signature_version": "s3v4"}
+    return {
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                **common,
+                "bucket_name": s3["bucket"],
+                "querystring_auth": False,
+                "custom_domain": s3["custom_domain"] or None,
+            },
+        },
+        "private": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                **common,
+                "bucket_name": s3["private_bucket"] or s3["bucket"],
+                "location": "" if s3["private_bucket"] else "private",
+                "querystring_auth": True,
+                "querystring_expire": PRIVATE_S3_URL_SECONDS,
+                "custom_domain": None,
+            },
+        },
+    }
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "private": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": PRIVATE_FILES_ROOT, "base_url": None},
-    },
+    **file_storages(MEDIA_S3, private_root=PRIVATE_FILES_ROOT),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -301,7 +427,41 @@ WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 # --- Background work ----------------------------------------------------------------------
 # One TASKS setting drives Django's tasks and Wagtail's (django-tasks backport) alike.
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": []}}
+# TASK_BACKEND: "db" (the database; worker `manage.py db_worker`), "rq" (Redis; worker
+# `manage.py rqworker`, see `make worker`) or "immediate" (inside the request, no worker).
+TASK_BACKEND = env.str("TASK_BACKEND", default="db")
+# The queue may have a Redis of its own: a cache Redis that evicts keys would drop queued jobs.
+TASK_REDIS_URL = env.str("TASK_REDIS_URL", default="") or env.str("REDIS_URL", default="")
+# Every task of the portal and of Wagtail runs on Django's default queue.
+TASK_QUEUES = ["default"]
+
+
+def task_settings(backend: str, redis_url: str, queues: list[str]) -> tuple[dict, dict]:
+    """TASKS, and django-rq's RQ_QUEUES (empty unless the backend is "rq"), for TASK_BACKEND."""
+    if backend == "db":
+        return {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": []}}, {}
+    if backend == "immediate":
+        return {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}, {}
+    if backend != "rq":
+        raise ImproperlyConfigured(
+            f"TASK_BACKEND 只能是 db、rq 或 immediate,而不是 {backend!r}。"
+            f" / TASK_BACKEND must be db, rq or immediate, not {backend!r}."
+        )
+    if not redis_url:
+        raise ImproperlyConfigured(
+            "TASK_BACKEND=rq 需要 Redis:请设置 REDIS_URL(或 TASK_REDIS_URL)。"
+            " / TASK_BACKEND=rq needs Redis: set REDIS_URL (or TASK_REDIS_URL)."
+        )
+    return (
+        {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": list(queues)}},
+        {name: {"URL": redis_url} for name in queues},
+    )
+
+
+TASKS, RQ_QUEUES = task_settings(TASK_BACKEND, TASK_REDIS_URL, TASK_QUEUES)
+if TASK_BACKEND == "rq":
+    # django_rq brings the `rqworker` command; django_tasks_rq the backend and its Job class.
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
 
 # --- API ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {

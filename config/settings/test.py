@@ -25,3 +25,17 @@ INSTALLED_APPS = [*INSTALLED_APPS, "tests.testapp"]
 # Field encryption keys fixed for tests (rotation is tested by changing them).
 FIELD_ENCRYPTION_KEYS = ["kDvsYkt5kP5FOMLh5lZ8tZ_3tv7H0sSP5Jl3Q3GdmO0="]
 PII_HASH_KEY = "test-pii-hash-key"
+
+# One process: the page cache and its table versions in local memory, the page cache on (tests
+# prove that a change appears on the next request). tests/conftest.py clears them between tests.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "test-default"},
+    "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "test-pages"},
+    "table_versions": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "test-table-versions",
+        "TIMEOUT": None,
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    },
+}
+PAGE_CACHE_ENABLED = True

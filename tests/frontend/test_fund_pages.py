@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 
 from marketplace.fund import selectors, services
@@ -271,6 +271,8 @@ def test_fund_pages_keep_the_strict_policy(client, busy_fund, settings):
 
 
 # --- query counts ---------------------------------------------------------------------------
+# Counts what rendering reads, not a page cache hit.
+@override_settings(PAGE_CACHE_ENABLED=False)
 def _count(client, url) -> int:
     client.get(url)  # warm the per-process caches (site, settings) first
     with CaptureQueriesContext(connection) as ctx:

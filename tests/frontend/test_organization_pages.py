@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 
 from marketplace.core.models import PrivateFile
@@ -181,6 +181,8 @@ def make_public_orgs(world, count: int) -> None:
         IncubationFactory(application__organization=org, application__cohort=cohort)
 
 
+# Counts what rendering reads, not a page cache hit.
+@override_settings(PAGE_CACHE_ENABLED=False)
 def directory_queries(client, params=None) -> int:
     # Warm up first: the first request of a test also loads per-process caches (site settings).
     client.get(DIRECTORY, params or {})
@@ -310,6 +312,8 @@ def test_others_see_no_private_field_not_even_masked(client, world, private_org,
         assert secret not in html, f"{secret!r} leaked to {who}"
 
 
+# Counts what rendering reads, not a page cache hit.
+@override_settings(PAGE_CACHE_ENABLED=False)
 def profile_queries(client, org) -> int:
     client.get(profile_url(org))
     with CaptureQueriesContext(connection) as ctx:

@@ -10,7 +10,7 @@ import pytest
 from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, override_settings
 
 from marketplace.core.roles import Role
 from marketplace.procurement import services
@@ -206,6 +206,8 @@ def test_a_fund_payment_waiting_for_its_disbursement_is_not_shown_as_paid(client
 
 
 # --- a constant number of queries -----------------------------------------------------------
+# Counts what rendering reads, not a page cache hit.
+@override_settings(PAGE_CACHE_ENABLED=False)
 def _detail_queries(client, project) -> int:
     client.get(detail_url(project))
     with CaptureQueriesContext(connection) as ctx:
