@@ -165,31 +165,43 @@ def identity_register(
         raise ValidationFailed(
             _("该身份证号已被其他账户登记。"), code="duplicate_id_number", field="id_number"
         )
+    identity = identity_build(user=user, district=district, real_name=real_name, id_number=id_number)
     try:
         with transaction.atomic():
-            identity = RealNameIdentity.objects.create(
-                user=user,
-                district=district,
-                real_name=real_name,
-                id_number=id_number,
-                id_number_hash=digest,
-                id_number_masked=mask_resident_id(id_number),
-                gender=resident_id_gender(id_number),
-                birth_date=resident_id_birth_date(id_number),
-                consent_at=timezone.now(),
-                consent_version=IDENTITY_CONSENT_VERSION,
-            )
+            identity.save(force_insert=True)
     except IntegrityError as exc:  # a concurrent registration of the same number
         raise ValidationFailed(
             _("该身份证号已被其他账户登记。"), code="duplicate_id_number", field="id_number"
         ) from exc
-    audit.record(
-        actor=user,
-        action="accounts.identity.register",
-        obj=identity,
-        changes={"id_number": identity.id_number_masked, "consent_version": IDENTITY_CONSENT_VERSION},
-    )
+    audit.record(**identity_audit(identity))
     return identity
+
+
+def identity_build(*, user: User, district, real_name: str, id_number: str) -> RealNameIdentity:
+    """The identity ``identity_register`` saves, unsaved, for a number already validated and
+    consented to; a bulk import (``volunteers.services.roster_import``) saves many at once."""
+    return RealNameIdentity(
+        user=user,
+        district=district,
+        real_name=real_name,
+        id_number=id_number,
+        id_number_hash=crypto.lookup_hash(id_number),
+        id_number_masked=mask_resident_id(id_number),
+        gender=resident_id_gender(id_number),
+        birth_date=resident_id_birth_date(id_number),
+        consent_at=timezone.now(),
+        consent_version=IDENTITY_CONSENT_VERSION,
+    )
+
+
+def identity_audit(identity: RealNameIdentity) -> dict:
+    """The arguments of the audit entry of a registration (the person registers themself)."""
+    return {
+        "actor": identity.user,
+        "action": "accounts.identity.register",
+        "obj": identity,
+        "changes": {"id_number": identity.id_number_masked, "consent_version": identity.consent_version},
+    }
 
 
 def identity_reveal(*, actor, identity) -> str:

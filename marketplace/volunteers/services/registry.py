@@ -84,7 +84,8 @@ def _codes(values, allowed, *, field_name: str, message) -> list[str]:
     return sorted(set(values))
 
 
-def _clean_profile(data: VolunteerData) -> dict:
+def _clean_profile(data: VolunteerData, *, skills_by_slug: dict[str, Skill] | None = None) -> dict:
+    """``skills_by_slug``: every skill, when the caller has read them already (a bulk import)."""
     community, grid = data.community, data.grid
     if community is None:
         raise ValidationFailed(_("请选择居住社区。"), field="community")
@@ -125,7 +126,10 @@ def _clean_profile(data: VolunteerData) -> dict:
     if not in_service and branch:
         raise ValidationFailed(_("只有在职党员需要填写单位党支部。"), field="workplace_party_branch")
     slugs = sorted(set(data.skill_slugs or []))
-    skills = list(Skill.objects.filter(slug__in=slugs))
+    if skills_by_slug is None:
+        skills = list(Skill.objects.filter(slug__in=slugs))
+    else:
+        skills = [skills_by_slug[slug] for slug in slugs if slug in skills_by_slug]
     if len(skills) != len(slugs):
         raise ValidationFailed(_("技能特长无效。"), field="skills")
     return {
