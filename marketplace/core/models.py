@@ -188,3 +188,25 @@ class PrivateFile(models.Model):
         if self.owner_id:
             chain.append(("user", self.owner_id))
         return chain
+
+
+class ScaleSeed(models.Model):
+    """One run of ``manage.py seed_scale``: the sizes asked for, the random seed, the moment the
+    data's dates are relative to, and what was written. A second run with the same sizes finds
+    it and does nothing."""
+
+    sizes = models.JSONField(_("规模"))
+    seed = models.PositiveIntegerField(_("随机种子"))
+    reference_time = models.DateTimeField(_("数据基准时间"))
+    started_at = models.DateTimeField(_("开始时间"))
+    finished_at = models.DateTimeField(_("完成时间"))
+    # {"tables": {db_table: rows}, "seconds": {phase: seconds}}
+    report = models.JSONField(_("生成情况"), default=dict)
+
+    class Meta:
+        verbose_name = _("规模测试数据")
+        verbose_name_plural = _("规模测试数据")
+        ordering = ["-finished_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"seed_scale {self.seed} {self.finished_at:%Y-%m-%d %H:%M}"
