@@ -8,7 +8,7 @@ queries whatever the number of funds, donations or disbursements.
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
 
 from marketplace.core.exceptions import NotFound
@@ -226,9 +226,17 @@ def session_donation(donation_id) -> Donation | None:
 def payments_to_organization(org_id: int, *, limit: int = 10) -> list[Disbursement]:
     """What the fund has paid to an organisation — its milestone payments and incubation grants —
     newest first, as the fund's public outflows show them."""
-    return list(
+    paid = (
         Disbursement.objects.filter(status=DisbursementStatus.PAID)
-        .filter(Q(milestone__contract__organization_id=org_id) | Q(incubation__organization_id=org_id))
         .select_related("fund", "subfund", "milestone__contract__project", "incubation__cohort")
-        .order_by("-paid_at", "-pk")[:limit]
+        .order_by("-paid_at", "-pk")
     )
+    # Two queries, not one with OR across the two joins: each walks its own indexes from the
+    # organisation (contracts → milestones → payments; incubations → grants), where the OR made
+    # PostgreSQL scan every disbursement, milestone and contract (90 ms with 200,000 milestones).
+    rows = [
+        *paid.filter(milestone__contract__organization_id=org_id)[:limit],
+        *paid.filter(incubation__organization_id=org_id)[:limit],
+    ]
+    rows.sort(key=lambda d: (d.paid_at, d.pk), reverse=True)
+    return rows[:limit]

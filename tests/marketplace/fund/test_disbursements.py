@@ -257,3 +257,25 @@ def test_bad_amounts_are_refused(fw, amount):
     fw.give(10_000)
     with pytest.raises(ValidationFailed):
         grant_for(fw, amount=amount)
+
+
+def test_payments_to_an_organisation_are_its_milestone_payments_and_grants_newest_first(
+    fw, waiting_milestone
+):
+    from marketplace.fund import public_selectors
+
+    org = waiting_milestone.contract.organization
+    fw.give(FIRST_MILESTONE_FEN + 100_000, fw.street_pot)
+    fw.give(100_000)
+    grant = grant_for(fw, amount=3_000, incubation=IncubationFactory(application__organization=org))
+    services.disbursement_approve(actor=fw.admins[1], disbursement=grant)
+    paid = propose(fw, subfund=fw.street_pot, amount_fen=FIRST_MILESTONE_FEN, milestone=waiting_milestone)
+    services.disbursement_approve(actor=fw.admins[1], disbursement=paid)
+    someone_else = grant_for(fw, amount=2_000)
+    services.disbursement_approve(actor=fw.admins[1], disbursement=someone_else)
+    unpaid = grant_for(fw, amount=1_000, incubation=IncubationFactory(application__organization=org))
+
+    listed = public_selectors.payments_to_organization(org.pk)
+    assert [d.pk for d in listed] == [paid.pk, grant.pk]
+    assert unpaid.pk not in [d.pk for d in listed]
+    assert [d.pk for d in public_selectors.payments_to_organization(org.pk, limit=1)] == [paid.pk]
