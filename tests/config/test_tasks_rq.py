@@ -24,6 +24,7 @@ from marketplace.core.models import Notification, NotificationKind
 from marketplace.core.notifications import notify
 from marketplace.core.tasks import deliver_notification
 from tests.factories import UserFactory
+from tests.services import redis_client
 
 REDIS_URL = "redis://127.0.0.1:6379/14"
 # The same command as `make worker` runs for TASK_BACKEND=rq, plus --burst: stop once the queues
@@ -32,17 +33,7 @@ WORKER = ["rqworker", "--job-class", "django_tasks_rq.Job", "--with-scheduler", 
 
 
 def _redis():
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.ConnectionError:
-        reason = "no Redis on 127.0.0.1:6379 (.ci/run starts one)"
-        if os.environ.get("REQUIRE_SERVICES") == "1":
-            pytest.fail(f"{reason}; REQUIRE_SERVICES=1: the Redis tests must run", pytrace=False)
-        pytest.skip(reason)
-    return client
+    return redis_client(REDIS_URL)
 
 
 def _clear(client) -> None:

@@ -8,19 +8,13 @@ import socket
 import sys
 from pathlib import Path
 
-import pytest
 from cryptography.fernet import Fernet
 from django.conf import settings
 
+from tests.services import unavailable
+
 REPO = Path(settings.BASE_DIR)
 DEPLOY = REPO / "deploy"
-
-
-def unavailable(reason: str):
-    """Skip, or fail where every service must be there (REQUIRE_SERVICES=1, as CI sets it)."""
-    if os.environ.get("REQUIRE_SERVICES") == "1":
-        pytest.fail(f"{reason} (REQUIRE_SERVICES=1: this test must run)", pytrace=False)
-    pytest.skip(reason)
 
 
 def require_commands(*names: str) -> None:

@@ -12,6 +12,7 @@ from marketplace.core import table_versions as tv
 from marketplace.places.models import Community, Street
 from search.models import SearchEntry, SearchGroup, SearchText
 from tests.factories import CommunityFactory, DistrictFactory, StreetFactory
+from tests.services import redis_client
 
 STREET = Street._meta.db_table
 COMMUNITY = Community._meta.db_table
@@ -285,18 +286,7 @@ REDIS_URL = "redis://127.0.0.1:6379/12"
 @pytest.fixture
 def redis_store(settings):
     """The versions and the pages in Redis (database 12, emptied before and after)."""
-    import os
-
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.ConnectionError:
-        reason = "no Redis on 127.0.0.1:6379 (.ci/run starts one)"
-        if os.environ.get("REQUIRE_SERVICES") == "1":
-            pytest.fail(f"{reason}; REQUIRE_SERVICES=1: the Redis tests must run", pytrace=False)
-        pytest.skip(reason)
+    client = redis_client(REDIS_URL)
     client.flushdb()
     backend = "marketplace.core.cache.RedisCache"
     settings.CACHES = {
