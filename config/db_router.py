@@ -38,12 +38,30 @@ class _Reads:
 _reads: ContextVar[_Reads | None] = ContextVar("replica_reads", default=None)
 
 
+_WRITE_WORDS = ("INSERT", "UPDATE", "DELETE", "REPLACE", "MERGE")
+
+
+def _writes_flagged(state: _Reads):
+    """An execute wrapper of the primary's connection: a statement that writes ends the replica
+    reads. Asking the router where to write is not enough: get_or_create asks before its read,
+    and a page that only reads its settings row that way would pin every visitor."""
+
+    def wrapper(execute, sql, params, many, context):
+        if isinstance(sql, str) and sql.lstrip()[:8].upper().startswith(_WRITE_WORDS):
+            state.wrote = True
+        return execute(sql, params, many, context)
+
+    return wrapper
+
+
 @contextmanager
 def replica_reads(*, allowed: bool = True) -> Iterator[_Reads]:
     """Let the reads made inside go to the replica until something is written."""
-    token = _reads.set(_Reads(replica=allowed))
+    state = _Reads(replica=allowed)
+    token = _reads.set(state)
     try:
-        yield _reads.get()
+        with connections[PRIMARY].execute_wrapper(_writes_flagged(state)):
+            yield state
     finally:
         _reads.reset(token)
 
@@ -62,9 +80,6 @@ class ReplicaRouter:
         return REPLICA
 
     def db_for_write(self, model, **hints):
-        state = _reads.get()
-        if state is not None:
-            state.wrote = True
         return PRIMARY
 
     def allow_relation(self, obj1, obj2, **hints):

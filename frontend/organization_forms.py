@@ -11,6 +11,8 @@ from marketplace.organizations import selectors, services
 from marketplace.organizations.choices import DocumentKind, Grade, LegalForm, ServiceCategory
 from marketplace.places import selectors as place_selectors
 
+from . import choice_cache
+
 
 def apply_domain_error(form: forms.Form, exc: DomainError, *, field_map: dict | None = None) -> None:
     """Show a service's error on the field it names, or above the form when the form has no
@@ -24,8 +26,12 @@ class _PlaceChoices:
     that the choice is clear without any script."""
 
     def __init__(self):
-        self.streets = {street.pk: street for street in place_selectors.street_list()}
-        self.communities = {c.pk: c for c in place_selectors.community_list()}
+        self.streets = choice_cache.rows(
+            "streets", lambda: {street.pk: street for street in place_selectors.street_list()}
+        )
+        self.communities = choice_cache.rows(
+            "communities", lambda: {c.pk: c for c in place_selectors.community_list()}
+        )
 
     def street_choices(self, blank_label):
         return [("", blank_label), *((pk, s.name) for pk, s in self.streets.items())]
@@ -53,7 +59,8 @@ class DateInput(forms.DateInput):
 
 
 def _tag_choices():
-    return [(tag.slug, tag.label) for tag in selectors.tag_list()]
+    # Labels are made now, in the request's language; the rows may come from the cache.
+    return [(tag.slug, tag.label) for tag in choice_cache.rows("tags", lambda: list(selectors.tag_list()))]
 
 
 # --- directory ------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from marketplace.volunteers import selectors
 from marketplace.volunteers.choices import Availability, PoliticalStatus, ResidentRole
 from marketplace.volunteers.services import IdentityData, VolunteerData
 
+from . import choice_cache
 from .organization_forms import DateInput, _PlaceChoices, apply_domain_error
 
 __all__ = [
@@ -29,13 +30,19 @@ __all__ = [
 def _grouped_grids(blank_label, grids=None):
     """Grids grouped under their community, so the choice is clear without any script."""
     groups: dict[str, list] = {}
-    for grid in grids if grids is not None else place_selectors.grid_list():
+    if grids is None:
+        grids = choice_cache.rows("grids", lambda: list(place_selectors.grid_list()))
+    for grid in grids:
         groups.setdefault(grid.community.name, []).append((grid.pk, grid.name))
     return [("", blank_label), *groups.items()]
 
 
 def _skill_choices():
-    return [(skill.slug, skill.label) for skill in selectors.skill_list()]
+    # Labels are made now, in the request's language; the rows may come from the cache.
+    return [
+        (skill.slug, skill.label)
+        for skill in choice_cache.rows("skills", lambda: list(selectors.skill_list()))
+    ]
 
 
 # --- registration ---------------------------------------------------------------------------

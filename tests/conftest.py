@@ -43,9 +43,12 @@ def _reset_cache():
     versions they were checked against) must not answer the next one."""
     from django.core.cache import caches
 
+    from frontend import choice_cache
+
     def clear():
         for alias in settings.CACHES:
             caches[alias].clear()
+        choice_cache.clear()
 
     clear()
     yield

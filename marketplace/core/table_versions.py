@@ -174,13 +174,17 @@ class _Bump:
     """An on-commit callback bumping the tables written at one savepoint level. Later writes at
     the same level add their tables to it until the commit."""
 
-    __slots__ = ("tables",)
+    __slots__ = ("done", "tables")
 
     def __init__(self):
         self.tables: set[str] = set()
+        self.done = False
 
     def __call__(self):
-        _bump_now(self.tables)
+        # Once: under a TestCase it may have run already (``_flush_for_testcase``).
+        if not self.done:
+            self.done = True
+            _bump_now(self.tables)
 
 
 def _app_transaction_open(connection) -> bool:
@@ -196,6 +200,15 @@ def _schedule(connection, tables: Iterable[str]) -> None:
         return
     if not _app_transaction_open(connection):
         _bump_now(tables)
+        return
+    if connection.atomic_blocks[0]._from_testcase:
+        # Under Django's TestCase nothing commits: kept aside (not in run_on_commit, where tests
+        # that capture on-commit callbacks would count them) until the application's block is
+        # released, and dropped with a savepoint rolled back.
+        pending = getattr(connection, "_table_versions_test_pending", None)
+        if pending is None:
+            pending = connection._table_versions_test_pending = []
+        pending.append((tuple(connection.savepoint_ids), tables))
         return
     state = getattr(connection, "_table_versions_pending", None)
     # Django replaces run_on_commit with a new list at each commit, rollback and savepoint
@@ -216,15 +229,19 @@ def _flush_for_testcase(connection) -> None:
     own outermost block has been released, its writes are as committed as they will get."""
     if not connection.in_atomic_block or _app_transaction_open(connection):
         return
-    ours = [entry for entry in connection.run_on_commit if isinstance(entry[1], _Bump)]
-    if not ours:
-        return
-    connection.run_on_commit = [
-        entry for entry in connection.run_on_commit if not isinstance(entry[1], _Bump)
-    ]
-    connection._table_versions_pending = None
-    for _sids, callback, _robust in ours:
-        callback()
+    pending = getattr(connection, "_table_versions_test_pending", None)
+    if pending:
+        connection._table_versions_test_pending = []
+        _bump_now(set().union(*(tables for _sids, tables in pending)))
+
+
+def _drop_rolled_back(connection, sql: str) -> None:
+    """``ROLLBACK TO SAVEPOINT "sid"``: forget the writes made while that savepoint was active,
+    as Django forgets their on-commit callbacks."""
+    pending = getattr(connection, "_table_versions_test_pending", None)
+    if pending:
+        sid = sql.rsplit(None, 1)[-1].strip('"`;')
+        connection._table_versions_test_pending = [(sids, t) for sids, t in pending if sid not in sids]
 
 
 def bump(tables: Iterable[str], *, using: str = DEFAULT_DB_ALIAS) -> None:
@@ -429,6 +446,8 @@ def _execute_wrapper(execute, sql, params, many, context):
         _schedule(context["connection"], {ALL})
     elif word == "RELEASE":
         _flush_for_testcase(context["connection"])
+    elif word == "ROLLBACK" and "SAVEPOINT" in sql.upper():
+        _drop_rolled_back(context["connection"], sql)
     elif word in ("CREATE", "DROP") and "TRIGGER" in sql.upper():
         _dependents.pop(context["connection"].alias, None)
     return result
