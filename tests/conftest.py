@@ -1,3 +1,4 @@
+import time
 from dataclasses import dataclass
 
 import pytest
@@ -111,3 +112,22 @@ def world(db) -> World:
         resident=UserFactory(display_name="居民"),
         **users,
     )
+
+
+@pytest.fixture(autouse=True)
+def _live_server_settled():
+    """The browser tests' live server shares the in-memory SQLite connection with the tests (as
+    Django does for in-memory databases), and keeps serving after a browser test ends: a request
+    it is still answering holds a transaction open on that connection. Wait for it to finish
+    before the next test uses the connection."""
+    from django.db import connection
+
+    deadline = time.monotonic() + 10
+    while (
+        connection.connection is not None
+        and not connection.in_atomic_block
+        and not connection.autocommit
+        and time.monotonic() < deadline
+    ):
+        time.sleep(0.05)
+    yield
