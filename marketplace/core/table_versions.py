@@ -174,17 +174,13 @@ class _Bump:
     """An on-commit callback bumping the tables written at one savepoint level. Later writes at
     the same level add their tables to it until the commit."""
 
-    __slots__ = ("done", "tables")
+    __slots__ = ("tables",)
 
     def __init__(self):
         self.tables: set[str] = set()
-        self.done = False
 
     def __call__(self):
-        # Once: under a TestCase it may have run already (``_flush_for_testcase``).
-        if not self.done:
-            self.done = True
-            _bump_now(self.tables)
+        _bump_now(self.tables)
 
 
 def _app_transaction_open(connection) -> bool:
